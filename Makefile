@@ -1,0 +1,40 @@
+# Two commands do all the set-up on a fresh machine (see README):
+#   make test   environment, jars, tiny model, then pytest and nbval on every notebook
+#   make run    environment, jars, tiny model, then execute every notebook and render HTML to build/
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export QA_CACHE ?= $(CURDIR)/.cache
+export QA_XQUAD_DIR ?= $(wildcard $(CURDIR)/../shared/data/xquad)
+export PYTHONHASHSEED = 0
+
+.PHONY: test run prepare java notebooks constraints clean
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $@
+
+java: $(VENV)/.installed
+	@$(PY) -c "from qa_helpers.spark_session import check_java; print(f'Java {check_java()} found')"
+
+prepare: java
+	$(PY) -m qa_helpers fetch-jars
+	$(PY) -m qa_helpers build-tiny
+
+test: prepare
+	QA_MODEL=tiny $(PY) -m pytest tests notebooks --nbval --sanitize-with tests/nbval_sanitize.cfg
+
+run: prepare
+	QA_MODEL=$${QA_MODEL:-auto} $(PY) tools/render.py notebooks build
+
+# Re-execute the notebooks in place with the tiny model, so their stored outputs are current.
+notebooks: prepare
+	QA_MODEL=tiny $(PY) tools/render.py --in-place notebooks
+
+constraints: $(VENV)/.installed
+	$(PY) -m pip freeze --exclude-editable > constraints.txt
+
+clean:
+	rm -rf build .pytest_cache

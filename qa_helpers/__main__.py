@@ -1,0 +1,46 @@
+"""Command line: ``python -m qa_helpers {info,ask,fetch-jars,build-tiny}``."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import api
+from .sources import describe, resolve_model
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m qa_helpers", description=__doc__)
+    parser.add_argument("--model", help="real, tiny, auto or a folder (default: $QA_MODEL, else real)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("info", help="print the active model")
+    ask = sub.add_parser("ask", help="answer one question")
+    ask.add_argument("question")
+    ask.add_argument("context")
+    ask.add_argument("--engine", choices=api.ENGINES, default="transformers")
+    ask.add_argument("--top-k", type=int, default=1)
+    sub.add_parser("fetch-jars", help="download the Spark NLP jar and its dependencies")
+    sub.add_parser("build-tiny", help="build the tiny test model for both engines")
+    args = parser.parse_args(argv)
+
+    if args.command == "fetch-jars":
+        from .spark_session import resolve_jars
+
+        record = resolve_jars()
+        print(f"Spark NLP jars ready: {record['package']} ({record['mode']}, {len(record['jars'])} jars)")
+        return 0
+    if args.command == "build-tiny":
+        from .spark_engine import pipeline_for
+
+        source = resolve_model("tiny")
+        pipeline_for(source)  # imports the ONNX export into Spark NLP on first use
+        print(f"Tiny model ready: {source.transformers} and {source.spark}")
+        return 0
+    print(describe(args.model))
+    if args.command == "ask":
+        for a in api.answer(args.question, args.context, engine=args.engine, model=args.model, top_k=args.top_k):
+            print(f"{a.score:.4f}  [{a.start}:{a.end}]  {a.text!r}  (engine text: {a.engine_text!r})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""From start/end logits to answer spans: the joint span search that transformers 4 did for us.
+
+The rules, in the order notebook 2 builds them:
+
+1. Only context tokens may start or end an answer: the question, [CLS], [SEP] and padding
+   are masked out.
+2. Start and end logits each go through a softmax over the window's context tokens, so that
+   ``p_start[i]`` and ``p_end[j]`` are probabilities.
+3. A span ``(i, j)`` is valid when ``i <= j < i + max_answer_len``; its score is
+   ``p_start[i] * p_end[j]`` (the score the transformers 4 pipeline reported).
+4. The ``top_k`` valid spans by score are the n-best list. Each window of a long context is
+   decoded on its own, and candidates from all windows are compared by this score.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from .types import Answer
+
+
+def masked_log_softmax(logits: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Log-softmax over the positions where ``mask`` is True; masked positions get -inf."""
+    logits = np.asarray(logits, dtype=np.float64)
+    mask = np.asarray(mask, dtype=bool)
+    if not mask.any():
+        return np.full(logits.shape, -np.inf)
+    shifted = np.where(mask, logits - logits[mask].max(), -np.inf)
+    return shifted - np.log(np.exp(shifted).sum())
+
+
+def masked_softmax(logits: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Softmax over the positions where ``mask`` is True; masked positions get probability 0."""
+    return np.exp(masked_log_softmax(logits, mask))
+
+
+def span_log_scores(
+    start_logits: np.ndarray, end_logits: np.ndarray, mask: np.ndarray, max_answer_len: int
+) -> np.ndarray:
+    """``log(p_start[i] * p_end[j])`` for valid spans ``(i, j)``, -inf elsewhere.
+
+    Working in log space keeps very unlikely spans comparable instead of underflowing to 0.
+    """
+    if max_answer_len < 1:
+        raise ValueError(f"max_answer_len must be at least 1, got {max_answer_len}")
+    log_start = masked_log_softmax(start_logits, mask)
+    log_end = masked_log_softmax(end_logits, mask)
+    n = len(log_start)
+    i, j = np.indices((n, n))
+    valid = (i <= j) & (j < i + max_answer_len)
+    return np.where(valid, log_start[:, None] + log_end[None, :], -np.inf)
+
+
+def span_score_matrix(
+    start_logits: np.ndarray, end_logits: np.ndarray, mask: np.ndarray, max_answer_len: int
+) -> np.ndarray:
+    """``p_start[i] * p_end[j]`` for valid spans, 0 elsewhere: the matrix notebook 4 draws."""
+    return np.exp(span_log_scores(start_logits, end_logits, mask, max_answer_len))
+
+
+def top_spans(
+    start_logits: np.ndarray,
+    end_logits: np.ndarray,
+    mask: np.ndarray,
+    *,
+    top_k: int = 1,
+    max_answer_len: int = 30,
+) -> list[tuple[int, int, float]]:
+    """The ``top_k`` best ``(start_token, end_token, score)`` triples, best first.
+
+    Ties are broken by position (earlier start, then earlier end) so results are deterministic.
+    """
+    if top_k < 1:
+        raise ValueError(f"top_k must be at least 1, got {top_k}")
+    log_scores = span_log_scores(start_logits, end_logits, mask, max_answer_len).ravel()
+    candidates = np.flatnonzero(np.isfinite(log_scores))
+    # A stable sort on the negated score keeps index order (start, then end) among ties.
+    best = candidates[np.argsort(-log_scores[candidates], kind="stable")][:top_k]
+    n = len(start_logits)
+    return [(int(k // n), int(k % n), float(np.exp(log_scores[k]))) for k in best]
+
+
+def spans_to_answers(
+    spans: Iterable[tuple[int, int, float]],
+    offsets: Sequence[tuple[int, int]],
+    context: str,
+) -> list[Answer]:
+    """Turn token spans into character spans of ``context`` using the tokenizer's offsets."""
+    answers = []
+    for i, j, score in spans:
+        start, end = offsets[i][0], offsets[j][1]
+        text = context[start:end]
+        answers.append(Answer(text=text, start=start, end=end, score=score, engine_text=text))
+    return answers
+
+
+def merge_windows(answers: Iterable[Answer], top_k: int) -> list[Answer]:
+    """Compare candidates from all windows: one entry per character span (its best score)."""
+    best: dict[tuple[int, int], Answer] = {}
+    for answer in answers:
+        key = (answer.start, answer.end)
+        if key not in best or answer.score > best[key].score:
+            best[key] = answer
+    ranked = sorted(best.values(), key=lambda a: (-a.score, a.start, a.end))
+    return ranked[:top_k]

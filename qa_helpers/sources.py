@@ -1,0 +1,139 @@
+"""Which model the tutorial runs, resolved in one place.
+
+``QA_MODEL`` (or the ``model=`` argument of every entry point) chooses:
+
+- ``real`` (default): ``mrm8488/bert-multi-cased-finetuned-xquadv1`` from the Hugging Face
+  hub for transformers, and ``bert_qa_bert_multi_cased_finetuned_xquadv1`` (``xx``) from the
+  Spark NLP models hub. Needs internet the first time; both are cached afterwards.
+- a folder: a transformers ``save_pretrained`` folder, a Spark NLP model folder (unzipped
+  from the model card's Download link), an ONNX export (``model.onnx`` + ``assets/vocab.txt``,
+  imported into Spark NLP on first use), or a folder holding ``transformers/``, ``spark/``
+  and/or ``onnx/`` subfolders (the tiny model's cache is one).
+- ``tiny``: the small random model that :mod:`qa_helpers.tiny_model` builds offline.
+- ``auto``: the real model when the hub answers, else ``tiny`` with a loud warning.
+"""
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+HUB_ID = "mrm8488/bert-multi-cased-finetuned-xquadv1"
+SPARK_NLP_NAME = "bert_qa_bert_multi_cased_finetuned_xquadv1"
+SPARK_NLP_LANG = "xx"
+
+
+def cache_dir() -> Path:
+    """Where built models and resolution records live (``QA_CACHE``, default ~/.cache/qa_helpers)."""
+    return Path(os.environ.get("QA_CACHE", Path.home() / ".cache" / "qa_helpers")).expanduser()
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """Where each engine loads the model from. ``None`` means "not available to that engine"."""
+
+    name: str
+    description: str
+    transformers: str | None  # hub id or save_pretrained folder
+    spark: str | None  # Spark NLP model folder, or SPARK_NLP_NAME for the pretrained download
+    onnx: str | None = None  # ONNX export to import into Spark NLP when ``spark`` is missing
+
+    @property
+    def is_real(self) -> bool:
+        return self.name == "real"
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.description}"
+
+
+REAL = ModelSource(
+    name="real",
+    description=f"{HUB_ID} (transformers) / {SPARK_NLP_NAME} {SPARK_NLP_LANG} (Spark NLP)",
+    transformers=HUB_ID,
+    spark=SPARK_NLP_NAME,
+)
+
+
+def _folder_source(path: Path, name: str | None = None, description: str | None = None) -> ModelSource:
+    if not path.is_dir():
+        raise FileNotFoundError(
+            f"QA_MODEL={str(path)!r} is neither 'real', 'tiny', 'auto' nor an existing folder."
+        )
+
+    def kind(folder: Path) -> str | None:
+        if (folder / "config.json").exists():
+            return "transformers"
+        if (folder / "metadata").is_dir():
+            return "spark"
+        if (folder / "model.onnx").exists() and (folder / "assets" / "vocab.txt").exists():
+            return "onnx"
+        return None
+
+    found = {k: str(path) for k in [kind(path)] if k}
+    for sub in ("transformers", "spark", "onnx"):
+        if kind(path / sub) == sub:
+            found.setdefault(sub, str(path / sub))
+    if not found:
+        raise FileNotFoundError(
+            f"{path} holds no model: expected a transformers folder (config.json), a Spark NLP "
+            "model folder (metadata/), an ONNX export (model.onnx + assets/vocab.txt), or "
+            "subfolders transformers/, spark/, onnx/."
+        )
+    return ModelSource(
+        name=name or str(path),
+        description=description or f"local folder {path} ({', '.join(sorted(found))})",
+        transformers=found.get("transformers"),
+        spark=found.get("spark") or (str(path / "spark") if "onnx" in found else None),
+        onnx=found.get("onnx"),
+    )
+
+
+def tiny_source() -> ModelSource:
+    from . import tiny_model
+
+    folder = tiny_model.ensure_built()
+    return _folder_source(folder, "tiny", tiny_model.DESCRIPTION)
+
+
+def hub_reachable() -> bool:
+    """Can the real model's config be fetched (or is it already in the local cache)?"""
+    try:
+        from huggingface_hub import hf_hub_download
+
+        hf_hub_download(HUB_ID, "config.json", etag_timeout=5)
+        return True
+    except Exception:  # offline, DNS failure, proxy, rate limit: all mean "not now"
+        return False
+
+
+@lru_cache(maxsize=None)
+def _resolve(spec: str) -> ModelSource:
+    if spec == "real":
+        return REAL
+    if spec == "tiny":
+        return tiny_source()
+    if spec == "auto":
+        if hub_reachable():
+            return REAL
+        warnings.warn(
+            "\n" + "!" * 72 + "\nQA_MODEL=auto: the Hugging Face hub is out of reach, so the TINY RANDOM "
+            "TEST MODEL\nis used. Its answers are meaningless. Set QA_MODEL=real with internet, or "
+            "point\nQA_MODEL at a local model folder.\n" + "!" * 72,
+            stacklevel=3,
+        )
+        return tiny_source()
+    return _folder_source(Path(spec).expanduser().resolve())
+
+
+def resolve_model(model: str | ModelSource | None = None) -> ModelSource:
+    """The model to use: the argument, else ``$QA_MODEL``, else ``real``."""
+    if isinstance(model, ModelSource):
+        return model
+    return _resolve(model or os.environ.get("QA_MODEL") or "real")
+
+
+def describe(model: str | ModelSource | None = None) -> str:
+    """One line naming the active model, printed at the top of every notebook and CLI run."""
+    return f"Active model -> {resolve_model(model)}"

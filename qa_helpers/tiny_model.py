@@ -1,0 +1,236 @@
+"""A small, deterministic multilingual BERT-QA model built from scratch, for offline work.
+
+It has the real model's architecture family (BertForQuestionAnswering), a cased WordPiece
+vocabulary that covers every script of the 11 XQuAD languages, and random weights drawn from
+a fixed seed. Its answers are meaningless; what it is good for is exercising every code path
+(tokenisation, logits, decoding, both engines) without a model hub.
+
+One build writes three folders from the very same weights:
+
+- ``transformers/``: ``save_pretrained`` output (safetensors) for the transformers engine;
+- ``onnx/``: ``model.onnx`` plus ``assets/vocab.txt``, the layout ``loadSavedModel`` reads;
+- ``spark/``: the Spark NLP model saved from that ONNX import (made on first Spark use).
+"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+
+from .examples import model_card_examples, multilingual_examples
+from .sources import cache_dir
+
+SEED = 20261124
+VERSION = "1"  # bump when the recipe below changes, so caches rebuild
+SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]  # [PAD] must be id 0 for Spark NLP
+MAX_POSITIONS = 512
+CONFIG = dict(
+    hidden_size=64,
+    num_hidden_layers=2,
+    num_attention_heads=2,
+    intermediate_size=128,
+    max_position_embeddings=MAX_POSITIONS,
+    type_vocab_size=2,
+)
+
+# Unicode blocks of the scripts used by en, es, de, el, ru, tr, ar, vi, th, zh and hi,
+# plus the punctuation blocks those languages use.
+SCRIPT_RANGES = [
+    (0x0021, 0x007E),  # Basic Latin (printable)
+    (0x00A1, 0x00FF),  # Latin-1 Supplement
+    (0x0100, 0x024F),  # Latin Extended-A and -B (Turkish, Vietnamese)
+    (0x0300, 0x036F),  # Combining Diacritical Marks
+    (0x0370, 0x03FF),  # Greek
+    (0x0400, 0x04FF),  # Cyrillic
+    (0x0600, 0x06FF),  # Arabic
+    (0x0900, 0x097F),  # Devanagari (Hindi)
+    (0x0E00, 0x0E7F),  # Thai
+    (0x1E00, 0x1EFF),  # Latin Extended Additional (Vietnamese)
+    (0x2010, 0x205E),  # General Punctuation
+    (0x3000, 0x303F),  # CJK Symbols and Punctuation
+    (0x4E00, 0x9FFF),  # CJK Unified Ideographs (Chinese)
+    (0xFF01, 0xFF5E),  # Fullwidth forms
+]
+MAX_WORD_CHARS = 12
+DESCRIPTION = (
+    f"tiny random test model v{VERSION} (seed {SEED}; offline; its answers are meaningless)"
+)  # words longer than this stay split into pieces, as rare words do in mBERT
+
+
+def _is_cjk_ideograph(char: str) -> bool:
+    return 0x4E00 <= ord(char) <= 0x9FFF
+
+
+def script_characters() -> list[str]:
+    """Every assigned character of the covered blocks, in code point order."""
+    return [
+        chr(cp)
+        for lo, hi in SCRIPT_RANGES
+        for cp in range(lo, hi + 1)
+        if unicodedata.category(chr(cp)) not in ("Cn", "Cc", "Cs", "Co")
+    ]
+
+
+def _is_unspaced_script(char: str) -> bool:
+    """Thai and Chinese are written without spaces between words."""
+    return _is_cjk_ideograph(char) or 0x0E00 <= ord(char) <= 0x0E7F
+
+
+def _corpus_words() -> list[str]:
+    """Whole words of the project's example texts, so that common words are single tokens.
+
+    Only words of space-delimited scripts: a Thai or Chinese "word" here would be a whole
+    phrase, which no real WordPiece vocabulary holds.
+    """
+    from tokenizers.pre_tokenizers import BertPreTokenizer
+
+    pre = BertPreTokenizer()
+    texts = [t for ex in model_card_examples() + multilingual_examples() for t in (ex.question, ex.context)]
+    words = {word for text in texts for word, _ in pre.pre_tokenize_str(text)}
+    return sorted(
+        w for w in words
+        if 1 < len(w) <= MAX_WORD_CHARS and not any(_is_unspaced_script(c) for c in w)
+    )
+
+
+def build_vocab() -> list[str]:
+    """Specials, single characters, '##' continuation characters, then whole corpus words.
+
+    Chinese ideographs need no '##' form: both engines split them into single characters.
+    """
+    chars = script_characters()
+    continuations = ["##" + c for c in chars if not _is_cjk_ideograph(c)]
+    vocab = SPECIAL_TOKENS + chars + continuations
+    seen = set(vocab)
+    vocab += [w for w in _corpus_words() if w not in seen]
+    return vocab
+
+
+def _random_weights(model) -> dict:
+    """Weights from a seeded numpy generator: the same on every machine and torch version.
+
+    Embeddings and matrices are N(0, 1/fan_in); LayerNorm starts at identity. The QA head is
+    scaled up so that start/end logits spread over a few units, which makes plots readable
+    and argmax decisions robust to floating-point noise.
+    """
+    import torch
+
+    rng = np.random.default_rng(SEED)
+    state = {}
+    for name, tensor in model.state_dict().items():
+        shape = tuple(tensor.shape)
+        if "LayerNorm.weight" in name:
+            values = np.ones(shape, dtype=np.float32)
+        elif name.endswith("bias") or "position_ids" in name or "token_type_ids" in name:
+            values = np.zeros(shape, dtype=np.float32) if tensor.is_floating_point() else tensor.numpy()
+        else:
+            fan_in = shape[-1] if len(shape) > 1 and "embeddings" not in name else 1
+            scale = 1.0 / np.sqrt(fan_in)
+            if name.startswith("qa_outputs"):
+                scale *= 3.0
+            values = rng.standard_normal(shape, dtype=np.float32) * np.float32(scale)
+        state[name] = torch.as_tensor(values)
+    return state
+
+
+def build_transformers(out_dir: Path) -> None:
+    """Write the tiny model and its tokenizer as a transformers ``save_pretrained`` folder."""
+    import torch
+    from transformers import BertConfig, BertForQuestionAnswering, BertTokenizer
+
+    vocab = build_vocab()
+    config = BertConfig(vocab_size=len(vocab), pad_token_id=0, **CONFIG)
+    torch.manual_seed(SEED)  # only affects the throw-away default init
+    model = BertForQuestionAnswering(config)
+    model.load_state_dict(_random_weights(model))
+    model.eval()
+    tokenizer = BertTokenizer(
+        vocab={tok: i for i, tok in enumerate(vocab)},
+        do_lower_case=False,
+        tokenize_chinese_chars=True,
+        strip_accents=False,
+        model_max_length=MAX_POSITIONS,
+    )
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out_dir, safe_serialization=True)
+    tokenizer.save_pretrained(out_dir)
+    (out_dir / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+
+
+def export_onnx(transformers_dir: Path, out_dir: Path) -> None:
+    """Export to ONNX with the input and output names Spark NLP's BERT-QA import expects."""
+    import torch
+    from transformers import BertForQuestionAnswering
+
+    model = BertForQuestionAnswering.from_pretrained(transformers_dir, attn_implementation="eager")
+    model.eval()
+
+    class Wrapper(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            out = self.inner(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            )
+            return out.start_logits, out.end_logits
+
+    # Three distinct tensors: the exporter would merge inputs that share one tensor object.
+    input_ids = torch.tensor([[2, 10, 11, 3, 12, 13, 14, 3]])
+    attention_mask = torch.ones_like(input_ids)
+    token_type_ids = torch.tensor([[0, 0, 0, 0, 1, 1, 1, 1]])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    onnx_path = out_dir / "model.onnx"
+    batch, seq = torch.export.Dim("batch"), torch.export.Dim("sequence", max=MAX_POSITIONS)
+    torch.onnx.export(
+        Wrapper(model).eval(),
+        (input_ids, attention_mask, token_type_ids),
+        str(onnx_path),
+        input_names=["input_ids", "attention_mask", "token_type_ids"],
+        output_names=["start_logits", "end_logits"],
+        dynamic_shapes=({0: batch, 1: seq}, {0: batch, 1: seq}, {0: batch, 1: seq}),
+        opset_version=18,
+        external_data=False,
+        dynamo=True,
+    )
+    _make_loadable_by_spark_onnxruntime(onnx_path)
+    assets = out_dir / "assets"
+    assets.mkdir(exist_ok=True)
+    shutil.copy(transformers_dir / "vocab.txt", assets / "vocab.txt")
+
+
+def _make_loadable_by_spark_onnxruntime(onnx_path: Path) -> None:
+    """Spark NLP 5.5 bundles ONNX Runtime 1.19, which reads ONNX IR version 10 at most."""
+    import onnx
+
+    model = onnx.load(str(onnx_path))
+    model.ir_version = min(model.ir_version, 10)
+    onnx.checker.check_model(model)
+    onnx.save(model, str(onnx_path))
+
+
+def tiny_dir() -> Path:
+    return cache_dir() / f"tiny-v{VERSION}"
+
+
+def ensure_built() -> Path:
+    """Build the transformers and ONNX folders once; later calls return the cached folder.
+
+    The Spark NLP folder is added by the Spark engine the first time it needs it, since that
+    import needs a running Spark session.
+    """
+    folder = tiny_dir()
+    if (folder / "onnx" / "model.onnx").exists():
+        return folder
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder.parent) as tmp:
+        staging = Path(tmp) / folder.name
+        build_transformers(staging / "transformers")
+        export_onnx(staging / "transformers", staging / "onnx")
+        if not folder.exists():  # another process may have finished first
+            staging.rename(folder)
+    return folder

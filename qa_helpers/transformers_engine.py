@@ -1,0 +1,127 @@
+"""The transformers engine: tokenise with offsets, run the model, decode spans ourselves.
+
+transformers 5 has no question-answering pipeline, so this module is the pipeline: split the
+context into overlapping windows (``max_seq_len`` tokens, ``doc_stride`` tokens of overlap),
+run every window through the model, and decode each window with :mod:`qa_helpers.decoding`.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from .decoding import merge_windows, spans_to_answers, top_spans
+from .sources import ModelSource, resolve_model
+from .types import Answer, TokenLogits
+
+MAX_SEQ_LEN = 384  # window length in tokens, as in SQuAD fine-tuning
+DOC_STRIDE = 128  # tokens shared by consecutive windows
+BATCH_SIZE = 16  # windows per forward pass
+
+
+@lru_cache(maxsize=4)
+def load(source: ModelSource):
+    """Tokenizer and model for ``source``; safetensors only and no remote code, on purpose."""
+    warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm without ipywidgets
+    from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # keeps "Loading weights" bars out of notebook outputs
+    if source.transformers is None:
+        raise ValueError(f"{source} has no transformers model (only a Spark NLP one).")
+    tokenizer = AutoTokenizer.from_pretrained(source.transformers, trust_remote_code=False)
+    model = AutoModelForQuestionAnswering.from_pretrained(
+        source.transformers, use_safetensors=True, trust_remote_code=False
+    )
+    model.eval()
+    return tokenizer, model
+
+
+@dataclass(frozen=True)
+class Windows:
+    """The tokenised windows of one question/context pair."""
+
+    input_ids: list[list[int]]
+    token_type_ids: list[list[int]]
+    offsets: list[list[tuple[int, int]]]
+    sequence_ids: list[list[int | None]]
+    tokens: list[list[str]]
+
+
+def encode(tokenizer, question: str, context: str, max_seq_len: int = MAX_SEQ_LEN, doc_stride: int = DOC_STRIDE) -> Windows:
+    """[CLS] question [SEP] context-window [SEP], for as many windows as the context needs."""
+    enc = tokenizer(
+        question,
+        context,
+        truncation="only_second",
+        max_length=max_seq_len,
+        stride=doc_stride,
+        return_overflowing_tokens=True,
+        return_offsets_mapping=True,
+        return_token_type_ids=True,
+    )
+    n = len(enc["input_ids"])
+    return Windows(
+        input_ids=enc["input_ids"],
+        token_type_ids=enc["token_type_ids"],
+        offsets=[[tuple(o) for o in enc["offset_mapping"][w]] for w in range(n)],
+        sequence_ids=[enc.sequence_ids(w) for w in range(n)],
+        tokens=[enc.tokens(w) for w in range(n)],
+    )
+
+
+def forward(model, input_ids: list[list[int]], token_type_ids: list[list[int]]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Start and end logits for each sequence, batched and padded; padding is cut off again."""
+    import torch
+
+    results = []
+    for lo in range(0, len(input_ids), BATCH_SIZE):
+        ids, types = input_ids[lo : lo + BATCH_SIZE], token_type_ids[lo : lo + BATCH_SIZE]
+        width = max(len(row) for row in ids)
+        pad = lambda rows, value: [row + [value] * (width - len(row)) for row in rows]  # noqa: E731
+        mask = [[1] * len(row) + [0] * (width - len(row)) for row in ids]
+        with torch.inference_mode():
+            out = model(
+                input_ids=torch.tensor(pad(ids, model.config.pad_token_id or 0)),
+                token_type_ids=torch.tensor(pad(types, 0)),
+                attention_mask=torch.tensor(mask),
+            )
+        for k, row in enumerate(ids):
+            results.append((out.start_logits[k, : len(row)].numpy(), out.end_logits[k, : len(row)].numpy()))
+    return results
+
+
+def answer(
+    question: str,
+    context: str,
+    model: str | ModelSource | None = None,
+    *,
+    top_k: int = 1,
+    max_answer_len: int = 30,
+) -> list[Answer]:
+    """The n-best answers over all windows of the context."""
+    tokenizer, qa_model = load(resolve_model(model))
+    windows = encode(tokenizer, question, context)
+    logits = forward(qa_model, windows.input_ids, windows.token_type_ids)
+    candidates = []
+    for w, (start_logits, end_logits) in enumerate(logits):
+        mask = np.array([s == 1 for s in windows.sequence_ids[w]])
+        spans = top_spans(start_logits, end_logits, mask, top_k=top_k, max_answer_len=max_answer_len)
+        candidates += spans_to_answers(spans, windows.offsets[w], context)
+    return merge_windows(candidates, top_k)
+
+
+def logits(question: str, context: str, model: str | ModelSource | None = None) -> TokenLogits:
+    """Tokens, offsets and raw start/end logits of the first window, for plotting."""
+    tokenizer, qa_model = load(resolve_model(model))
+    windows = encode(tokenizer, question, context)
+    start_logits, end_logits = forward(qa_model, windows.input_ids[:1], windows.token_type_ids[:1])[0]
+    return TokenLogits(
+        tokens=windows.tokens[0],
+        offsets=windows.offsets[0],
+        sequence_ids=windows.sequence_ids[0],
+        start_logits=start_logits,
+        end_logits=end_logits,
+    )

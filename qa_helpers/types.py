@@ -1,0 +1,51 @@
+"""Result types shared by both engines, so callers never care which engine answered."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer span: ``context[start:end] == text`` always holds.
+
+    ``score`` is the engine's own confidence (see README, "Scores"). ``engine_text`` is the
+    text exactly as the engine produced it: for Spark NLP that is its joined word pieces,
+    which can differ from the context substring (accents stripped, spaces around
+    punctuation); for transformers it equals ``text``.
+    """
+
+    text: str
+    start: int
+    end: int
+    score: float
+    engine_text: str | None = None
+
+
+@dataclass(frozen=True)
+class RowResult:
+    """One row of a batch: the answers, or the error that stopped this row (never both)."""
+
+    answers: list[Answer] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class TokenLogits:
+    """What the model saw and said for one window: everything a plot needs."""
+
+    tokens: list[str]
+    offsets: list[tuple[int, int]]
+    sequence_ids: list[int | None]
+    start_logits: np.ndarray
+    end_logits: np.ndarray
+
+    @property
+    def context_mask(self) -> np.ndarray:
+        """True for the tokens an answer may start or end on (context tokens only)."""
+        return np.array([s == 1 for s in self.sequence_ids])

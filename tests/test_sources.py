@@ -1,0 +1,70 @@
+"""Model sources: one variable chooses, folders are recognised, the real path works offline."""
+import shutil
+
+import pytest
+
+import qa_helpers as qa
+from qa_helpers import sources, transformers_engine
+
+
+def test_qa_model_variable_chooses_and_every_entry_point_can_name_it(monkeypatch, tiny):
+    monkeypatch.setenv("QA_MODEL", "tiny")
+    assert qa.resolve_model() == tiny
+    assert qa.describe().startswith("Active model -> tiny")
+    monkeypatch.delenv("QA_MODEL")
+    assert qa.resolve_model().is_real and "mrm8488/bert-multi-cased-finetuned-xquadv1" in qa.describe()
+
+
+def test_folders_of_each_kind_are_recognised(tiny, tmp_path):
+    assert qa.resolve_model(tiny.transformers).transformers == tiny.transformers
+    assert qa.resolve_model(tiny.transformers).spark is None
+    onnx_only = qa.resolve_model(tiny.onnx)
+    assert onnx_only.onnx == tiny.onnx and onnx_only.transformers is None
+    both = qa.resolve_model(str(sources.Path(tiny.transformers).parent))
+    assert both.transformers == tiny.transformers and both.onnx == tiny.onnx
+
+
+def test_bad_folders_say_what_was_expected(tmp_path):
+    with pytest.raises(FileNotFoundError, match="neither 'real', 'tiny', 'auto' nor an existing folder"):
+        qa.resolve_model(str(tmp_path / "missing"))
+    with pytest.raises(FileNotFoundError, match="holds no model"):
+        qa.resolve_model(str(tmp_path))
+
+
+def test_engine_without_its_model_says_so(tiny):
+    only_hf = qa.resolve_model(tiny.transformers)
+    from qa_helpers import spark_engine
+
+    with pytest.raises(ValueError, match="has no Spark NLP model"):
+        spark_engine.load_qa_model(only_hf)
+
+
+def test_real_hub_id_loads_through_from_pretrained_from_a_local_hub_cache(tiny, tmp_path, monkeypatch):
+    """The default path, `from_pretrained("mrm8488/...")`, served offline by a filled HF cache."""
+    snapshot = tmp_path / "hub" / "models--mrm8488--bert-multi-cased-finetuned-xquadv1"
+    commit = "0" * 40
+    shutil.copytree(tiny.transformers, snapshot / "snapshots" / commit)
+    (snapshot / "refs").mkdir()
+    (snapshot / "refs" / "main").write_text(commit)
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", True)
+    transformers_engine.load.cache_clear()
+    try:
+        ex = qa.model_card_examples()[0]
+        real = qa.answer(ex.question, ex.context, model="real", top_k=3)
+        assert real == qa.answer(ex.question, ex.context, model=tiny, top_k=3)
+        assert sources.hub_reachable()  # the config is in the local cache
+    finally:
+        transformers_engine.load.cache_clear()
+
+
+def test_auto_falls_back_to_tiny_with_a_loud_warning(monkeypatch, tiny):
+    monkeypatch.setattr(sources, "hub_reachable", lambda: False)
+    sources._resolve.cache_clear()
+    try:
+        with pytest.warns(UserWarning, match="TINY RANDOM"):
+            assert qa.resolve_model("auto") == tiny
+    finally:
+        sources._resolve.cache_clear()
