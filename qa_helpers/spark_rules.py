@@ -177,7 +177,7 @@ def encode(question: str, context: str, vocab: dict[str, int], max_length: int =
     q_pieces, c_pieces = _pieces(q_words, vocab, False), _pieces(c_words, vocab, True)
     q_kept = q_pieces[: max_length - 2]
     c_kept = c_pieces[: max(max_length - len(q_kept) - 3, 0)]
-    cls, sep = SparkPiece("[CLS]", vocab["[CLS]"], -1, False, False), SparkPiece("[SEP]", vocab["[SEP]"], -1, False, False)
+    cls, sep = (SparkPiece(t, vocab[t], -1, False, False) for t in ("[CLS]", "[SEP]"))
     kept = [cls, *q_kept, sep, *c_kept, sep]
     return SparkEncoding(
         ids=[p.id for p in kept],

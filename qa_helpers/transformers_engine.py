@@ -50,7 +50,9 @@ class Windows:
     tokens: list[list[str]]
 
 
-def encode(tokenizer, question: str, context: str, max_seq_len: int = MAX_SEQ_LEN, doc_stride: int = DOC_STRIDE) -> Windows:
+def encode(
+    tokenizer, question: str, context: str, max_seq_len: int = MAX_SEQ_LEN, doc_stride: int = DOC_STRIDE
+) -> Windows:
     """[CLS] question [SEP] context-window [SEP], for as many windows as the context needs."""
     enc = tokenizer(
         question,
@@ -72,7 +74,13 @@ def encode(tokenizer, question: str, context: str, max_seq_len: int = MAX_SEQ_LE
     )
 
 
-def forward(model, input_ids: list[list[int]], token_type_ids: list[list[int]]) -> list[tuple[np.ndarray, np.ndarray]]:
+def _pad(rows: list[list[int]], width: int, value: int) -> list[list[int]]:
+    return [row + [value] * (width - len(row)) for row in rows]
+
+
+def forward(
+    model, input_ids: list[list[int]], token_type_ids: list[list[int]]
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """Start and end logits for each sequence, batched and padded; padding is cut off again."""
     import torch
 
@@ -80,13 +88,11 @@ def forward(model, input_ids: list[list[int]], token_type_ids: list[list[int]]) 
     for lo in range(0, len(input_ids), BATCH_SIZE):
         ids, types = input_ids[lo : lo + BATCH_SIZE], token_type_ids[lo : lo + BATCH_SIZE]
         width = max(len(row) for row in ids)
-        pad = lambda rows, value: [row + [value] * (width - len(row)) for row in rows]  # noqa: E731
-        mask = [[1] * len(row) + [0] * (width - len(row)) for row in ids]
         with torch.inference_mode():
             out = model(
-                input_ids=torch.tensor(pad(ids, model.config.pad_token_id or 0)),
-                token_type_ids=torch.tensor(pad(types, 0)),
-                attention_mask=torch.tensor(mask),
+                input_ids=torch.tensor(_pad(ids, width, model.config.pad_token_id or 0)),
+                token_type_ids=torch.tensor(_pad(types, width, 0)),
+                attention_mask=torch.tensor(_pad([[1] * len(row) for row in ids], width, 0)),
             )
         for k, row in enumerate(ids):
             results.append((out.start_logits[k, : len(row)].numpy(), out.end_logits[k, : len(row)].numpy()))
