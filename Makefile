@@ -24,7 +24,7 @@ prepare: java
 	$(PY) -m qa_helpers build-tiny
 
 test: prepare
-	QA_MODEL=tiny $(PY) -m pytest tests notebooks --nbval --sanitize-with tests/nbval_sanitize.cfg
+	QA_MODEL=tiny $(PY) -m pytest tests notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 run: prepare
 	QA_MODEL=$${QA_MODEL:-auto} $(PY) tools/render.py notebooks build
