@@ -13,7 +13,6 @@ One build writes three folders from the very same weights:
 """
 from __future__ import annotations
 
-import shutil
 import tempfile
 import unicodedata
 from pathlib import Path
@@ -21,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .examples import model_card_examples, multilingual_examples
+from .onnx_export import export_for_spark
 from .sources import cache_dir
 
 SEED = 20261124
@@ -160,59 +160,6 @@ def build_transformers(out_dir: Path) -> None:
     (out_dir / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
 
 
-def export_onnx(transformers_dir: Path, out_dir: Path) -> None:
-    """Export to ONNX with the input and output names Spark NLP's BERT-QA import expects."""
-    import torch
-    from transformers import BertForQuestionAnswering
-
-    model = BertForQuestionAnswering.from_pretrained(transformers_dir, attn_implementation="eager")
-    model.eval()
-
-    class Wrapper(torch.nn.Module):
-        def __init__(self, inner):
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            out = self.inner(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-            )
-            return out.start_logits, out.end_logits
-
-    # Three distinct tensors: the exporter would merge inputs that share one tensor object.
-    input_ids = torch.tensor([[2, 10, 11, 3, 12, 13, 14, 3]])
-    attention_mask = torch.ones_like(input_ids)
-    token_type_ids = torch.tensor([[0, 0, 0, 0, 1, 1, 1, 1]])
-    out_dir.mkdir(parents=True, exist_ok=True)
-    onnx_path = out_dir / "model.onnx"
-    batch, seq = torch.export.Dim("batch"), torch.export.Dim("sequence", max=MAX_POSITIONS)
-    torch.onnx.export(
-        Wrapper(model).eval(),
-        (input_ids, attention_mask, token_type_ids),
-        str(onnx_path),
-        input_names=["input_ids", "attention_mask", "token_type_ids"],
-        output_names=["start_logits", "end_logits"],
-        dynamic_shapes=({0: batch, 1: seq}, {0: batch, 1: seq}, {0: batch, 1: seq}),
-        opset_version=18,
-        external_data=False,
-        dynamo=True,
-    )
-    _make_loadable_by_spark_onnxruntime(onnx_path)
-    assets = out_dir / "assets"
-    assets.mkdir(exist_ok=True)
-    shutil.copy(transformers_dir / "vocab.txt", assets / "vocab.txt")
-
-
-def _make_loadable_by_spark_onnxruntime(onnx_path: Path) -> None:
-    """Spark NLP 5.5 bundles ONNX Runtime 1.19, which reads ONNX IR version 10 at most."""
-    import onnx
-
-    model = onnx.load(str(onnx_path))
-    model.ir_version = min(model.ir_version, 10)
-    onnx.checker.check_model(model)
-    onnx.save(model, str(onnx_path))
-
-
 def tiny_dir() -> Path:
     return cache_dir() / f"tiny-v{VERSION}"
 
@@ -230,7 +177,7 @@ def ensure_built() -> Path:
     with tempfile.TemporaryDirectory(dir=folder.parent) as tmp:
         staging = Path(tmp) / folder.name
         build_transformers(staging / "transformers")
-        export_onnx(staging / "transformers", staging / "onnx")
+        export_for_spark(str(staging / "transformers"), staging / "onnx")
         if not folder.exists():  # another process may have finished first
             staging.rename(folder)
     return folder
