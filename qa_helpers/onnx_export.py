@@ -7,6 +7,8 @@ export. The same weights then run in both engines, which notebook 3 checks logit
 """
 from __future__ import annotations
 
+import logging
+import warnings
 from pathlib import Path
 
 MAX_POSITIONS = 512
@@ -16,6 +18,9 @@ SPARK_ONNXRUNTIME_MAX_IR = 10  # Spark NLP 5.5 bundles ONNX Runtime 1.19
 
 def export_for_spark(transformers_model: str, out_dir: Path) -> Path:
     """Write ``out_dir/model.onnx`` and ``out_dir/assets/vocab.txt`` for a hub id or folder."""
+    from .transformers_engine import quiet_transformers
+
+    quiet_transformers()
     import onnx
     import torch
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
@@ -42,18 +47,10 @@ def export_for_spark(transformers_model: str, out_dir: Path) -> Path:
     batch, seq = torch.export.Dim("batch"), torch.export.Dim("sequence", max=MAX_POSITIONS)
     out_dir.mkdir(parents=True, exist_ok=True)
     onnx_path = out_dir / "model.onnx"
-    torch.onnx.export(
-        StartEndLogits(model).eval(),
-        (input_ids, attention_mask, token_type_ids),
-        str(onnx_path),
-        input_names=["input_ids", "attention_mask", "token_type_ids"],
-        output_names=["start_logits", "end_logits"],
-        dynamic_shapes=({0: batch, 1: seq}, {0: batch, 1: seq}, {0: batch, 1: seq}),
-        opset_version=OPSET,
-        external_data=False,
-        dynamo=True,
-        verbose=False,
-    )
+    logging.getLogger("torch.onnx").setLevel(logging.ERROR)  # exporter chatter, not problems
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        _export(StartEndLogits(model).eval(), (input_ids, attention_mask, token_type_ids), onnx_path, batch, seq)
     graph = onnx.load(str(onnx_path))
     graph.ir_version = min(graph.ir_version, SPARK_ONNXRUNTIME_MAX_IR)
     onnx.checker.check_model(graph)
@@ -65,3 +62,20 @@ def export_for_spark(transformers_model: str, out_dir: Path) -> Path:
         "".join(token + "\n" for token, _ in sorted(vocab.items(), key=lambda kv: kv[1])), encoding="utf-8"
     )
     return out_dir
+
+
+def _export(module, example, onnx_path: Path, batch, seq) -> None:
+    import torch
+
+    torch.onnx.export(
+        module,
+        example,
+        str(onnx_path),
+        input_names=["input_ids", "attention_mask", "token_type_ids"],
+        output_names=["start_logits", "end_logits"],
+        dynamic_shapes=({0: batch, 1: seq}, {0: batch, 1: seq}, {0: batch, 1: seq}),
+        opset_version=OPSET,
+        external_data=False,
+        dynamo=True,
+        verbose=False,
+    )

@@ -21,14 +21,20 @@ DOC_STRIDE = 128  # tokens shared by consecutive windows
 BATCH_SIZE = 16  # windows per forward pass
 
 
+def quiet_transformers() -> None:
+    """Keep progress bars ("Loading weights") and tqdm's widget warning out of notebook outputs."""
+    warnings.filterwarnings("ignore", message="IProgress not found")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+
+
 @lru_cache(maxsize=4)
 def load(source: ModelSource):
     """Tokenizer and model for ``source``; safetensors only and no remote code, on purpose."""
-    warnings.filterwarnings("ignore", message="IProgress not found")  # tqdm without ipywidgets
+    quiet_transformers()
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
-    from transformers.utils import logging as hf_logging
 
-    hf_logging.disable_progress_bar()  # keeps "Loading weights" bars out of notebook outputs
     if source.transformers is None:
         raise ValueError(f"{source} has no transformers model (only a Spark NLP one).")
     tokenizer = AutoTokenizer.from_pretrained(source.transformers, trust_remote_code=False)

@@ -1,0 +1,104 @@
+"""The two engines side by side: reproduce Spark NLP from transformers logits, and say why they differ.
+
+Every difference between the engines' answers should come from a documented rule:
+
+- ``decoding rule``: Spark NLP's separate argmaxes versus the joint span search;
+- ``tokenisation``: Spark NLP's own tokenizer (accent stripping, punctuation by Unicode name)
+  gives other input ids than the transformers tokenizer;
+- ``segment ids``: Spark NLP feeds an ONNX model ``token_type_ids`` of 0, transformers 0/1;
+- ``truncation``: Spark NLP cuts the context at ``maxSentenceLength``; transformers uses windows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import spark_rules, transformers_engine
+from .decoding import top_spans
+from .sources import ModelSource, resolve_model
+from .types import Answer
+
+
+def spark_rule_answer(
+    question: str, context: str, vocab: dict[str, int], model: str | ModelSource | None = None,
+    *, zero_segments: bool = True,
+) -> spark_rules.SparkSpan:
+    """Spark NLP's answer, computed in Python: its tokenizer, torch logits, its decoding rule."""
+    _, qa_model = transformers_engine.load(resolve_model(model))
+    enc = spark_rules.encode(question, context, vocab)
+    segments = [0] * len(enc.ids) if zero_segments else _bert_segments(enc.ids, vocab)
+    start, end = transformers_engine.forward(qa_model, [enc.ids], [segments])[0]
+    return spark_rules.decode(start, end, enc)
+
+
+def _bert_segments(ids: list[int], vocab: dict[str, int]) -> list[int]:
+    first_sep = ids.index(vocab["[SEP]"])
+    return [0] * (first_sep + 1) + [1] * (len(ids) - first_sep - 1)
+
+
+def difference_reasons(question: str, context: str, vocab: dict[str, int], model: str | ModelSource | None = None) -> set[str]:
+    """Which documented differences separate the two engines on this pair (empty: none applies)."""
+    tokenizer, qa_model = transformers_engine.load(resolve_model(model))
+    hf = tokenizer(question, context)
+    enc = spark_rules.encode(question, context, vocab)
+    reasons = set()
+    if hf["input_ids"] != enc.ids:
+        reasons.add("tokenisation")
+    if any(hf["token_type_ids"]):
+        reasons.add("segment ids")
+    if len(hf["input_ids"]) > transformers_engine.MAX_SEQ_LEN or len(enc.pieces) + 3 > len(enc.ids):
+        reasons.add("truncation")
+    start, end = transformers_engine.forward(qa_model, [enc.ids], [[0] * len(enc.ids)])[0]
+    context_mask = np.zeros(len(enc.ids), dtype=bool)
+    context_mask[enc.tokens.index("[SEP]") + 1 : len(enc.ids) - 1] = True
+    joint = top_spans(start, end, context_mask)[0][:2] if context_mask.any() else None
+    rule = spark_rules.decode(start, end, enc)
+    if joint != (rule.start_index, rule.end_index):
+        reasons.add("decoding rule")
+    return reasons
+
+
+def char_overlap(a: Answer, b: Answer) -> float:
+    """Overlap of two character spans as intersection over union (1.0 for the same span)."""
+    inter = max(0, min(a.end, b.end) - max(a.start, b.start))
+    union = max(a.end, b.end) - min(a.start, b.start)
+    return inter / union if union else float(a.start == b.start)
+
+
+@dataclass(frozen=True)
+class EngineRow:
+    """One question answered by both engines."""
+
+    transformers: Answer
+    spark: Answer
+    reproduced: bool  # Spark NLP's answer equals spark_rule_answer on torch logits
+    reasons: frozenset[str]
+
+    @property
+    def same_text(self) -> bool:
+        return self.transformers.text == self.spark.text
+
+    @property
+    def overlap(self) -> float:
+        return char_overlap(self.transformers, self.spark)
+
+
+def compare_engines(pairs: list[tuple[str, str]], model: str | ModelSource | None = None) -> list[EngineRow]:
+    """Answer every pair with both engines and explain each difference."""
+    from . import spark_engine
+    from .api import answer_batch
+
+    source = resolve_model(model)
+    _, vocab = spark_engine.pipeline_for(source)
+    hf = answer_batch(pairs, model=source)
+    sp = answer_batch(pairs, engine="spark", model=source)
+    rows = []
+    for (question, context), h, s in zip(pairs, hf, sp):
+        spark_answer = s.answers[0]
+        expected = spark_rule_answer(question, context, vocab, source)
+        reproduced = (spark_answer.start, spark_answer.end, spark_answer.engine_text) == (
+            expected.start, expected.end, expected.spark_text
+        ) and abs(spark_answer.score - expected.score) < 1e-4
+        rows.append(EngineRow(h.answers[0], spark_answer, reproduced, frozenset(difference_reasons(question, context, vocab, source))))
+    return rows
