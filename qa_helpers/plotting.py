@@ -1,0 +1,135 @@
+"""Pictures of what the model says: per-token start/end logits and the span-score matrix.
+
+Token labels come in 11 scripts. Matplotlib's default font (DejaVu Sans) lacks Devanagari,
+Thai and Chinese, so :func:`use_multilingual_fonts` registers Noto fonts that ship as Python
+packages and makes them a fallback chain. Matplotlib draws glyphs but does not *shape* text:
+Arabic letters appear in their isolated forms, left to right, and Devanagari vowel signs are
+not reordered. The tables next to each plot show the same tokens as real text.
+"""
+from __future__ import annotations
+
+import importlib
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .decoding import span_score_matrix, top_spans
+from .types import TokenLogits
+
+# Python packages that carry the fonts, and the family each provides.
+FONT_PACKAGES = {
+    "fontpkg_noto_sans": "Noto Sans",  # Latin (incl. Vietnamese), Greek, Cyrillic
+    "fontpkg_noto_sans_arabic": "Noto Sans Arabic",
+    "fontpkg_noto_sans_devanagari": "Noto Sans Devanagari",
+    "fontpkg_noto_sans_thai": "Noto Sans Thai",
+    "cvttf_NotoSansCJK_Regular": "Noto Sans CJK TC",  # all CJK ideographs, simplified ones too
+}
+REGION_COLOURS = {"question": "#fde9c9", "context": "#dcefdc", "special": "#e6e6e6"}
+
+
+def _font_files(package: str) -> list[Path]:
+    module = importlib.import_module(package)
+    if hasattr(module, "ROOT"):
+        return sorted(p for p in (module.ROOT / "files").glob("*.ttf") if "Italic" not in p.name)
+    return [Path(module.get_TTF_path())]
+
+
+@lru_cache(maxsize=1)
+def use_multilingual_fonts() -> tuple[str, ...]:
+    """Register the Noto fonts with matplotlib and use them as a fallback chain; returns the chain."""
+    import matplotlib as mpl
+    from matplotlib import font_manager
+
+    for package in FONT_PACKAGES:
+        for path in _font_files(package):
+            font_manager.fontManager.addfont(str(path))
+    chain = (*FONT_PACKAGES.values(), "DejaVu Sans")
+    mpl.rcParams["font.family"] = list(chain)
+    return chain
+
+
+def missing_glyphs(text: str) -> set[str]:
+    """Characters of ``text`` that no font of the chain can draw (whitespace aside)."""
+    from matplotlib.ft2font import FT2Font
+
+    covered: set[int] = set()
+    for package in FONT_PACKAGES:
+        for path in _font_files(package):
+            covered |= set(FT2Font(str(path)).get_charmap())
+    return {c for c in text if not c.isspace() and ord(c) not in covered}
+
+
+def _regions(tl: TokenLogits) -> list[str]:
+    return ["special" if s is None else "question" if s == 0 else "context" for s in tl.sequence_ids]
+
+
+def plot_token_logits(tl: TokenLogits, title: str = "", ax=None, legend: bool = True):
+    """Start and end logit of every token, with the question, context and special tokens shaded."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    use_multilingual_fonts()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(6.0, 0.38 * len(tl.tokens)), 3.2))
+    x = np.arange(len(tl.tokens))
+    for i, region in enumerate(_regions(tl)):
+        ax.axvspan(i - 0.5, i + 0.5, color=REGION_COLOURS[region], zorder=0)
+    ax.bar(x - 0.2, tl.start_logits, width=0.4, label="start logit", color="#1f77b4", zorder=2)
+    ax.bar(x + 0.2, tl.end_logits, width=0.4, label="end logit", color="#d62728", zorder=2)
+    ax.axhline(0, color="black", linewidth=0.6)
+    ax.set_xticks(x, tl.tokens, rotation=90, fontsize=9)
+    ax.set_xlim(-0.5, len(tl.tokens) - 0.5)
+    ax.set_ylabel("logit")
+    regions = [Patch(color=c, label=name) for name, c in REGION_COLOURS.items()]
+    handles, _ = ax.get_legend_handles_labels()
+    if legend:
+        ax.legend(
+            handles=handles + regions, ncol=5, fontsize=8, loc="upper left", bbox_to_anchor=(0, 1.22), frameon=False
+        )
+    if title:
+        ax.set_title(title, loc="right", fontsize=10)
+    return ax.figure
+
+
+def plot_span_scores(tl: TokenLogits, max_answer_len: int = 30, title: str = "", ax=None):
+    """The start x end score matrix over context tokens: invalid spans grey, the best span boxed."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    use_multilingual_fonts()
+    mask = tl.context_mask
+    idx = np.flatnonzero(mask)
+    scores = span_score_matrix(tl.start_logits, tl.end_logits, mask, max_answer_len)[np.ix_(idx, idx)]
+    valid = np.triu(np.ones_like(scores, dtype=bool)) & (np.subtract.outer(idx, idx) > -max_answer_len)
+    if ax is None:
+        side = max(4.0, 0.32 * len(idx) + 1.5)
+        _, ax = plt.subplots(figsize=(side + 1, side))
+    shown = np.ma.masked_where(~valid, scores)
+    cmap = plt.get_cmap("viridis").with_extremes(bad="#d9d9d9")
+    image = ax.imshow(shown, cmap=cmap, origin="upper")
+    labels = [tl.tokens[i] for i in idx]
+    ax.set_xticks(range(len(idx)), labels, rotation=90, fontsize=8)
+    ax.set_yticks(range(len(idx)), labels, fontsize=8)
+    ax.set_xlabel("end token")
+    ax.set_ylabel("start token")
+    best = top_spans(tl.start_logits, tl.end_logits, mask, max_answer_len=max_answer_len)
+    if best:
+        i, j, _ = best[0]
+        r, c = int(np.searchsorted(idx, i)), int(np.searchsorted(idx, j))
+        ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor="red", linewidth=2))
+    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="p_start × p_end")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax.figure
+
+
+def top_span_table(tl: TokenLogits, context: str, top_k: int = 5, max_answer_len: int = 30):
+    """The n-best spans as a table: token positions, score and the text they cover."""
+    import pandas as pd
+
+    rows = []
+    for i, j, score in top_spans(tl.start_logits, tl.end_logits, tl.context_mask, top_k=top_k, max_answer_len=max_answer_len):
+        start, end = tl.offsets[i][0], tl.offsets[j][1]
+        rows.append({"start token": i, "end token": j, "score": round(score, 4), "text": context[start:end]})
+    return pd.DataFrame(rows)
