@@ -5,7 +5,8 @@ Every difference between the engines' answers should come from a documented rule
 - ``decoding rule``: Spark NLP's separate argmaxes versus the joint span search;
 - ``tokenisation``: Spark NLP's own tokenizer (accent stripping, punctuation by Unicode name)
   gives other input ids than the transformers tokenizer;
-- ``segment ids``: Spark NLP feeds an ONNX model ``token_type_ids`` of 0, transformers 0/1;
+- ``segment ids``: Spark NLP feeds an ONNX model ``token_type_ids`` of 0 (and a TensorFlow
+  model 1 from the first [SEP] on), transformers gives the question 0 and the context 1;
 - ``truncation``: Spark NLP cuts the context at ``maxSentenceLength``; transformers uses windows.
 """
 from __future__ import annotations
@@ -22,19 +23,15 @@ from .types import Answer
 
 def spark_rule_answer(
     question: str, context: str, vocab: dict[str, int], model: str | ModelSource | None = None,
-    *, zero_segments: bool = True,
+    *, engine: str = "onnx",
 ) -> spark_rules.SparkSpan:
-    """Spark NLP's answer, computed in Python: its tokenizer, torch logits, its decoding rule."""
+    """Spark NLP's answer, computed in Python: its tokenizer, its segment ids for ``engine``
+    (the Spark model's ``getEngine()``), torch logits, and its decoding rule."""
     _, qa_model = transformers_engine.load(resolve_model(model))
     enc = spark_rules.encode(question, context, vocab)
-    segments = [0] * len(enc.ids) if zero_segments else _bert_segments(enc.ids, vocab)
+    segments = spark_rules.segment_ids(enc.ids, vocab["[SEP]"], engine)
     start, end = transformers_engine.forward(qa_model, [enc.ids], [segments])[0]
     return spark_rules.decode(start, end, enc)
-
-
-def _bert_segments(ids: list[int], vocab: dict[str, int]) -> list[int]:
-    first_sep = ids.index(vocab["[SEP]"])
-    return [0] * (first_sep + 1) + [1] * (len(ids) - first_sep - 1)
 
 
 def difference_reasons(question: str, context: str, vocab: dict[str, int], model: str | ModelSource | None = None) -> set[str]:
@@ -90,13 +87,14 @@ def compare_engines(pairs: list[tuple[str, str]], model: str | ModelSource | Non
     from .api import answer_batch
 
     source = resolve_model(model)
-    _, vocab = spark_engine.pipeline_for(source)
+    pipeline, vocab = spark_engine.pipeline_for(source)
+    engine = pipeline.stages[-1].getEngine()
     hf = answer_batch(pairs, model=source)
     sp = answer_batch(pairs, engine="spark", model=source)
     rows = []
     for (question, context), h, s in zip(pairs, hf, sp):
         spark_answer = s.answers[0]
-        expected = spark_rule_answer(question, context, vocab, source)
+        expected = spark_rule_answer(question, context, vocab, source, engine=engine)
         reproduced = (spark_answer.start, spark_answer.end, spark_answer.engine_text) == (
             expected.start, expected.end, expected.spark_text
         ) and abs(spark_answer.score - expected.score) < 1e-4

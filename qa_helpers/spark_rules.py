@@ -188,6 +188,15 @@ def encode(question: str, context: str, vocab: dict[str, int], max_length: int =
     )
 
 
+def segment_ids(ids: list[int], sep_id: int, engine: str) -> list[int]:
+    """The token_type_ids Spark NLP feeds the model: all 0 for ONNX models; for TensorFlow
+    models 0 up to the first [SEP] and 1 from that [SEP] on (BERT itself gives that [SEP] 0)."""
+    if engine == "onnx":
+        return [0] * len(ids)
+    first_sep = ids.index(sep_id)
+    return [0] * first_sep + [1] * (len(ids) - first_sep)
+
+
 @dataclass(frozen=True)
 class SparkSpan:
     """Spark NLP's answer for one pair, and the character span it covers in the context."""

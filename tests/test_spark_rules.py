@@ -51,3 +51,9 @@ def test_encode_and_span_mapping_follow_spark_indexing():
 def test_truncation_keeps_the_question_and_cuts_the_context():
     enc = sr.encode("de de", "de " * 50, VOCAB, max_length=10)
     assert len(enc.ids) == 10 and enc.tokens[:4] == ["[CLS]", "de", "de", "[SEP]"]
+
+
+def test_segment_ids_follow_the_engine():
+    ids = [2, 7, 3, 8, 9, 3]
+    assert sr.segment_ids(ids, 3, "onnx") == [0, 0, 0, 0, 0, 0]
+    assert sr.segment_ids(ids, 3, "tensorflow") == [0, 0, 1, 1, 1, 1]  # the first [SEP] already gets 1

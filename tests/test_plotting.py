@@ -1,0 +1,44 @@
+"""Plots: every label of every script has a glyph, and the figures show what they claim."""
+import warnings
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+import qa_helpers as qa  # noqa: E402
+from qa_helpers import plotting  # noqa: E402
+
+
+def test_registered_fonts_cover_every_token_of_all_11_languages(tiny):
+    tokens = "".join(t for ex in qa.multilingual_examples() for t in qa.logits(ex.question, ex.context, model=tiny).tokens)
+    assert plotting.missing_glyphs(tokens) == set()
+    assert plotting.missing_glyphs("🙂") == {"🙂"}  # the check itself can fail
+
+
+def test_drawing_labels_in_every_script_warns_of_no_missing_glyph(tiny):
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*missing from font")
+        for ex in [e for e in qa.multilingual_examples() if e.fact == "home"]:
+            fig = plotting.plot_token_logits(qa.logits(ex.question, ex.context, model=tiny), title=ex.lang)
+            fig.canvas.draw()
+            plt.close(fig)
+
+
+def test_token_plot_has_one_bar_pair_per_token_and_span_plot_boxes_the_best_span(tiny):
+    ex = qa.model_card_examples()[0]
+    tl = qa.logits(ex.question, ex.context, model=tiny)
+    fig = plotting.plot_token_logits(tl)
+    ax = fig.axes[0]
+    assert len(ax.patches) >= 2 * len(tl.tokens) and [t.get_text() for t in ax.get_xticklabels()] == tl.tokens
+    plt.close(fig)
+    fig = plotting.plot_span_scores(tl, max_answer_len=3)
+    image = fig.axes[0].images[0].get_array()
+    n = int(tl.context_mask.sum())
+    assert image.shape == (n, n) and image.mask[np.tril_indices(n, -1)].all() and image.mask[0, 3]
+    best = plotting.top_span_table(tl, ex.context, top_k=1, max_answer_len=3).iloc[0]
+    box = [p for p in fig.axes[0].patches if p.get_edgecolor()[:3] == (1.0, 0.0, 0.0)][0]
+    first = int(np.flatnonzero(tl.context_mask)[0])
+    assert (box.get_x() + 0.5, box.get_y() + 0.5) == (best["end token"] - first, best["start token"] - first)
+    plt.close(fig)
