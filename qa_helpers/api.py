@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from . import spark_engine, transformers_engine
 from .sources import ModelSource
 from .types import Answer, RowResult, TokenLogits
+from .validation import InputError, check_pair, pair_error
 
 ENGINES = ("transformers", "spark")
 
@@ -20,12 +21,6 @@ def _check(engine: str, top_k: int, max_answer_len: int) -> None:
         raise ValueError(f"top_k and max_answer_len must be at least 1 (got {top_k}, {max_answer_len})")
     if engine == "spark" and top_k != 1:
         raise ValueError("Spark NLP returns a single answer per question: use top_k=1 with engine='spark'.")
-
-
-def _check_text(question: object, context: object) -> None:
-    for name, value in (("question", question), ("context", context)):
-        if not isinstance(value, str):
-            raise TypeError(f"{name} must be a str, got {type(value).__name__}")
 
 
 def answer(
@@ -41,12 +36,18 @@ def answer(
 
     ``engine="spark"`` runs the Spark NLP pipeline (one answer; ``max_answer_len`` does not
     apply, Spark NLP has no such limit). Every answer satisfies ``context[a.start:a.end] == a.text``.
+    Raises TypeError for non-text and InputError (a ValueError) for empty text or a question
+    that fills more than half of the model's window; see README, "Robustness".
     """
     _check(engine, top_k, max_answer_len)
-    _check_text(question, context)
+    check_pair(question, context)
     if engine == "spark":
-        return spark_engine.answer_pairs([(question, context)], model)
-    return transformers_engine.answer(question, context, model, top_k=top_k, max_answer_len=max_answer_len)
+        row = spark_engine.answer_rows([(question, context)], model)[0]
+    else:
+        row = transformers_engine.answer_rows([(question, context)], model, top_k=top_k, max_answer_len=max_answer_len)[0]
+    if row.error:
+        raise InputError(row.error)
+    return row.answers
 
 
 def answer_batch(
@@ -59,8 +60,9 @@ def answer_batch(
 ) -> list[RowResult]:
     """One :class:`RowResult` per (question, context) pair, in input order.
 
-    A bad row (not two strings) gets its error in ``RowResult.error`` and never stops,
-    drops or reorders the others. For a Spark DataFrame use :func:`answer_dataframe`.
+    A bad row (not a pair of non-empty strings, or a question too long for the model) gets its
+    error in ``RowResult.error`` and never stops, drops or reorders the others. For a Spark
+    DataFrame use :func:`answer_dataframe`.
     """
     _check(engine, top_k, max_answer_len)
     rows = list(pairs)
@@ -69,22 +71,21 @@ def answer_batch(
     for i, row in enumerate(rows):
         try:
             question, context = row
-            _check_text(question, context)
+        except (TypeError, ValueError):
+            results[i] = RowResult(error=f"row {i}: expected a (question, context) pair, got {row!r:.80}")
+            continue
+        error = pair_error(question, context)
+        if error:
+            results[i] = RowResult(error=f"row {i}: {error}")
+        else:
             good.append(i)
-        except (TypeError, ValueError) as err:
-            results[i] = RowResult(error=f"row {i}: {err}")
+    valid = [tuple(rows[i]) for i in good]
     if engine == "spark":
-        answers = spark_engine.answer_pairs([tuple(rows[i]) for i in good], model)
-        for i, a in zip(good, answers):
-            results[i] = RowResult(answers=[a])
+        answered = spark_engine.answer_rows(valid, model)
     else:
-        for i in good:
-            question, context = rows[i]
-            results[i] = RowResult(
-                answers=transformers_engine.answer(
-                    question, context, model, top_k=top_k, max_answer_len=max_answer_len
-                )
-            )
+        answered = transformers_engine.answer_rows(valid, model, top_k=top_k, max_answer_len=max_answer_len)
+    for i, row_result in zip(good, answered):
+        results[i] = row_result if row_result.ok else RowResult(error=f"row {i}: {row_result.error}")
     return results  # type: ignore[return-value]
 
 
@@ -95,5 +96,5 @@ def answer_dataframe(df, *, model: str | ModelSource | None = None):
 
 def logits(question: str, context: str, model: str | ModelSource | None = None) -> TokenLogits:
     """Tokens, character offsets and start/end logits (transformers, first window) for plots."""
-    _check_text(question, context)
+    check_pair(question, context)
     return transformers_engine.logits(question, context, model)

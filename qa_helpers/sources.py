@@ -25,6 +25,17 @@ SPARK_NLP_NAME = "bert_qa_bert_multi_cased_finetuned_xquadv1"
 SPARK_NLP_LANG = "xx"
 
 
+class ModelLoadError(RuntimeError):
+    """A model could not be loaded; the message says why and what to do instead."""
+
+
+OFFLINE_FIX = (
+    "Without internet, use QA_MODEL=tiny (the offline test model) or point QA_MODEL at a local "
+    "folder (a transformers save_pretrained folder, a Spark NLP model folder, or the folder that "
+    "`python -m qa_helpers build-tiny` prints)."
+)
+
+
 def cache_dir() -> Path:
     """Where built models and resolution records live (``QA_CACHE``, default ~/.cache/qa_helpers)."""
     return Path(os.environ.get("QA_CACHE", Path.home() / ".cache" / "qa_helpers")).expanduser()

@@ -4,6 +4,10 @@ The pipeline is exactly the card's: ``MultiDocumentAssembler(question, context) 
 BertForQuestionAnswering``, with ``caseSensitive=True`` and ``maxSentenceLength=512`` set
 explicitly (the Python defaults are False and 128). Spark NLP answers with joined word pieces
 and token indices; :mod:`qa_helpers.spark_rules` maps them back to a character span.
+
+Spark NLP itself cuts a context at ``maxSentenceLength``. To find answers anywhere in a long
+context, :func:`plan_windows` cuts it into overlapping windows of whole words that each fit;
+every window is answered and the window with the highest Spark NLP score wins.
 """
 from __future__ import annotations
 
@@ -11,12 +15,14 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import spark_rules
-from .sources import SPARK_NLP_LANG, SPARK_NLP_NAME, ModelSource, resolve_model
+from .sources import OFFLINE_FIX, SPARK_NLP_LANG, SPARK_NLP_NAME, ModelLoadError, ModelSource, resolve_model
 from .spark_session import get_spark
-from .types import Answer
+from .types import Answer, RowResult
+from .validation import InputError, check_question_length, pair_error
 
 MAX_SENTENCE_LENGTH = 512
 BATCH_SIZE = 8
+WINDOW_STRIDE = 128  # word pieces shared by consecutive windows of a long context
 
 
 def load_qa_model(source: ModelSource):
@@ -24,17 +30,28 @@ def load_qa_model(source: ModelSource):
     from sparknlp.annotator import BertForQuestionAnswering
 
     get_spark()  # pretrained() and load() use the active session
-    if source.spark == SPARK_NLP_NAME:
-        model = BertForQuestionAnswering.pretrained(SPARK_NLP_NAME, SPARK_NLP_LANG)
-    elif source.spark is None:
+    if source.spark is None:
         raise ValueError(f"{source} has no Spark NLP model (only a transformers one).")
-    else:
-        folder = Path(source.spark)
-        if not folder.exists():
-            if source.onnx is None:
-                raise FileNotFoundError(f"Spark NLP model folder {folder} does not exist.")
-            import_onnx(source.onnx, folder)
-        model = BertForQuestionAnswering.load(str(folder))
+    try:
+        if source.spark == SPARK_NLP_NAME:
+            model = BertForQuestionAnswering.pretrained(SPARK_NLP_NAME, SPARK_NLP_LANG)
+        else:
+            folder = Path(source.spark)
+            if not folder.exists():
+                if source.onnx is None:
+                    raise FileNotFoundError(f"Spark NLP model folder {folder} does not exist.")
+                import_onnx(source.onnx, folder)
+            model = BertForQuestionAnswering.load(str(folder))
+    except FileNotFoundError:
+        raise
+    except Exception as err:  # py4j wraps every JVM failure in Py4JJavaError
+        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        if source.spark == SPARK_NLP_NAME:
+            raise ModelLoadError(
+                f"Could not download {SPARK_NLP_NAME} ({SPARK_NLP_LANG}) from the Spark NLP models hub "
+                f"({first_line}). {OFFLINE_FIX}"
+            ) from err
+        raise ModelLoadError(f"The Spark NLP model folder {source.spark} could not be loaded ({first_line}).") from err
     return (
         model.setInputCols(["document_question", "document_context"])
         .setOutputCol("answer")
@@ -80,43 +97,102 @@ def vocabulary(qa_model) -> dict[str, int]:
     return {token: int(index) for token, index in (e.rsplit(" -> ", 1) for e in entries)}
 
 
-def to_answer(question: str, context: str, annotation, vocab: dict[str, int]) -> Answer:
-    """Spark NLP's chunk annotation as an :class:`Answer` with an exact character span."""
+def to_answer(question: str, window: str, annotation, vocab: dict[str, int], offset: int = 0) -> Answer:
+    """Spark NLP's chunk annotation for ``window`` as an :class:`Answer` on the full context.
+
+    ``offset`` is where the window starts in the context. An empty answer is ``(0, 0)``.
+    """
     meta = annotation.metadata
-    enc = spark_rules.encode(question, context, vocab, MAX_SENTENCE_LENGTH)
+    enc = spark_rules.encode(question, window, vocab, MAX_SENTENCE_LENGTH)
     _, start, end = spark_rules.span_from_indices(enc, int(meta["start"]), int(meta["end"]))
-    return Answer(
-        text=context[start:end],
-        start=start,
-        end=end,
-        score=float(meta["score"]),
-        engine_text=annotation.result,
-    )
+    text = window[start:end]
+    if text:
+        start, end = start + offset, end + offset
+    return Answer(text=text, start=start, end=end, score=float(meta["score"]), engine_text=annotation.result)
 
 
-def answer_pairs(pairs: list[tuple[str, str]], model: str | ModelSource | None = None) -> list[Answer]:
-    """One answer per pair, in order, through LightPipeline (no DataFrame, low latency)."""
+def plan_windows(
+    question: str, context: str, vocab: dict[str, int], max_length: int = MAX_SENTENCE_LENGTH, stride: int = WINDOW_STRIDE
+) -> list[tuple[int, int]]:
+    """Character spans of context windows that each fit Spark NLP's input whole.
+
+    Windows are made of whole words (Spark NLP's words) so that each one tokenises exactly as
+    it does inside the full context; consecutive windows share about ``stride`` word pieces.
+    Raises InputError when the question leaves too little room.
+    """
+    enc = spark_rules.encode(question, context, vocab, max_length)
+    q_pieces = sum(1 for p in enc.pieces if not p.in_context)
+    check_question_length(q_pieces, max_length)
+    budget = max_length - q_pieces - 3
+    counts = [0] * len(enc.context_words)
+    for piece in enc.pieces:
+        if piece.in_context:
+            counts[piece.word] += 1
+    if sum(counts) <= budget:
+        return [(0, len(context))]
+    words, windows, first = enc.context_words, [], 0
+    overlap = min(stride, budget // 2)
+    while first < len(words):
+        last, used = first, 0
+        while last < len(words) and used + counts[last] <= budget:
+            used += counts[last]
+            last += 1
+        last = max(last, first + 1)  # a single word longer than the budget is cut by Spark NLP itself
+        windows.append((words[first].start, words[last - 1].end))
+        if last >= len(words):
+            break
+        back, shared = last, 0
+        while back - 1 > first and shared + counts[back - 1] <= overlap:
+            back -= 1
+            shared += counts[back]
+        first = back
+    return windows
+
+
+def answer_rows(pairs: list[tuple[str, str]], model: str | ModelSource | None = None) -> list[RowResult]:
+    """One RowResult per pair, in order, through LightPipeline (no DataFrame, low latency)."""
     from sparknlp.base import LightPipeline
 
     pipeline, vocab = pipeline_for(resolve_model(model))
-    if not pairs:
-        return []
-    questions, contexts = [q for q, _ in pairs], [c for _, c in pairs]
-    results = LightPipeline(pipeline).fullAnnotate(questions, contexts)
-    return [to_answer(q, c, r["answer"][0], vocab) for q, c, r in zip(questions, contexts, results)]
+    plans: list[list[tuple[int, int]] | str] = []
+    for question, context in pairs:
+        try:
+            plans.append(plan_windows(question, context, vocab))
+        except InputError as err:
+            plans.append(str(err))
+    jobs = [(i, a, b) for i, plan in enumerate(plans) if not isinstance(plan, str) for a, b in plan]
+    if jobs:
+        questions = [pairs[i][0] for i, _, _ in jobs]
+        windows = [pairs[i][1][a:b] for i, a, b in jobs]
+        annotated = LightPipeline(pipeline).fullAnnotate(questions, windows)
+    else:
+        annotated = []
+    best: dict[int, Answer] = {}
+    for (i, a, b), result in zip(jobs, annotated):
+        candidate = to_answer(pairs[i][0], pairs[i][1][a:b], result["answer"][0], vocab, offset=a)
+        if i not in best or candidate.score > best[i].score:  # the first window wins a tie
+            best[i] = candidate
+    return [RowResult(error=plan) if isinstance(plan, str) else RowResult(answers=[best[i]]) for i, plan in enumerate(plans)]
 
 
 def answer_dataframe(df, model: str | ModelSource | None = None):
     """Run the pipeline on a DataFrame with ``question`` and ``context`` columns.
 
-    Adds the columns ``answer`` (Spark NLP's annotations), plus ``text``, ``start``, ``end``,
-    ``score`` and ``engine_text`` of the mapped :class:`Answer`, row order kept.
+    Returns the input columns plus ``text``, ``start``, ``end``, ``score``, ``engine_text`` (the
+    :class:`Answer` fields) and ``error``, one row per input row, in input order. A bad row
+    (null, empty, question too long) gets its ``error`` and null answer fields; long contexts
+    are answered window by window like :func:`answer_rows`.
     """
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
     pipeline, vocab = pipeline_for(resolve_model(model))
-    schema = T.StructType(
+    shared_vocab = get_spark().sparkContext.broadcast(vocab)
+    window_type = T.StructType([T.StructField("offset", T.IntegerType()), T.StructField("text", T.StringType())])
+    plan_type = T.StructType(
+        [T.StructField("error", T.StringType()), T.StructField("windows", T.ArrayType(window_type))]
+    )
+    answer_type = T.StructType(
         [
             T.StructField("text", T.StringType()),
             T.StructField("start", T.IntegerType()),
@@ -125,12 +201,35 @@ def answer_dataframe(df, model: str | ModelSource | None = None):
             T.StructField("engine_text", T.StringType()),
         ]
     )
-    broadcast_vocab = get_spark().sparkContext.broadcast(vocab)
 
-    @F.udf(schema)
-    def mapped(question, context, answers):
-        a = to_answer(question, context, answers[0], broadcast_vocab.value)
+    @F.udf(plan_type)
+    def plan(question, context):
+        error = pair_error(question, context)
+        if error is None:
+            try:
+                spans = plan_windows(question, context, shared_vocab.value)
+                return (None, [(a, context[a:b]) for a, b in spans])
+            except InputError as err:
+                error = str(err)
+        return (error, [])
+
+    @F.udf(answer_type)
+    def mapped(question, window, annotations, offset):
+        a = to_answer(question, window, annotations[0], shared_vocab.value, offset)
         return (a.text, a.start, a.end, a.score, a.engine_text)
 
-    out = pipeline.transform(df).withColumn("_mapped", mapped("question", "context", "answer"))
-    return out.select("*", "_mapped.*").drop("_mapped", "document_question", "document_context")
+    rows = df.withColumn("_row", F.monotonically_increasing_id()).withColumn("_plan", plan("question", "context")).cache()
+    jobs = rows.select("_row", "question", F.explode("_plan.windows").alias("_w")).select(
+        "_row", "question", F.col("_w.offset").alias("_offset"), F.col("_w.text").alias("context")
+    )
+    answers = (
+        pipeline.transform(jobs)
+        .withColumn("_a", mapped("question", "context", "answer", "_offset"))
+        .groupBy("_row")
+        .agg(F.max_by("_a", F.struct(F.col("_a.score"), -F.col("_offset"))).alias("_a"))
+    )
+    return (
+        rows.join(answers, "_row", "left")
+        .orderBy("_row")
+        .select(*df.columns, "_a.text", "_a.start", "_a.end", "_a.score", "_a.engine_text", F.col("_plan.error").alias("error"))
+    )
