@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh machine (see README):
 #   make test   environment, jars, tiny model, then pytest and nbval on every notebook
 #   make run    environment, jars, tiny model, then execute every notebook and render HTML to build/
+#   make bench  (optional) the performance benchmark on the full-size offline model
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -8,7 +9,7 @@ export QA_CACHE ?= $(CURDIR)/.cache
 export QA_XQUAD_DIR ?= $(wildcard $(CURDIR)/../shared/data/xquad)
 export PYTHONHASHSEED = 0
 
-.PHONY: test run prepare java notebooks constraints clean
+.PHONY: test run bench prepare java notebooks constraints clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,13 +22,18 @@ java: $(VENV)/.installed
 
 prepare: java
 	$(PY) -m qa_helpers fetch-jars
-	$(PY) -m qa_helpers build-tiny
+	$(PY) -m qa_helpers build-model
 
 test: prepare
 	QA_MODEL=tiny $(PY) -m pytest tests notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 run: prepare
 	QA_MODEL=$${QA_MODEL:-auto} $(PY) tools/render.py notebooks build
+
+# Measure every engine path on the full-size offline model; writes qa_helpers/data/benchmark/ (read by notebook 8).
+bench: prepare
+	$(PY) -m qa_helpers build-model --profile base
+	$(PY) -m qa_helpers.benchmark --model base --out qa_helpers/data/benchmark
 
 # Re-execute the notebooks in place with the tiny model, so their stored outputs are current.
 notebooks: prepare

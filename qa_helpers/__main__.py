@@ -1,4 +1,4 @@
-"""Command line: ``python -m qa_helpers {info,ask,fetch-jars,build-tiny}``."""
+"""Command line: ``python -m qa_helpers {info,ask,fetch-jars,build-model}``."""
 from __future__ import annotations
 
 import argparse
@@ -19,7 +19,8 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--engine", choices=api.ENGINES, default="transformers")
     ask.add_argument("--top-k", type=int, default=1)
     sub.add_parser("fetch-jars", help="download the Spark NLP jar and its dependencies")
-    sub.add_parser("build-tiny", help="build the tiny test model for both engines")
+    build = sub.add_parser("build-model", help="build an offline model (tiny or base) for both engines")
+    build.add_argument("--profile", choices=["tiny", "base"], default="tiny", help="base: the full-size model")
     args = parser.parse_args(argv)
 
     if args.command == "fetch-jars":
@@ -28,12 +29,12 @@ def main(argv: list[str] | None = None) -> int:
         record = resolve_jars()
         print(f"Spark NLP jars ready: {record['package']} ({record['mode']}, {len(record['jars'])} jars)")
         return 0
-    if args.command == "build-tiny":
+    if args.command == "build-model":
         from .spark_engine import pipeline_for
 
-        source = resolve_model("tiny")
+        source = resolve_model(args.profile)
         pipeline_for(source)  # imports the ONNX export into Spark NLP on first use
-        print(f"Tiny model ready: {source.transformers} and {source.spark}")
+        print(f"Offline model '{args.profile}' ready: {source.transformers} and {source.spark}")
         return 0
     print(describe(args.model))
     if args.command == "ask":

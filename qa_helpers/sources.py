@@ -9,7 +9,8 @@
   from the model card's Download link), an ONNX export (``model.onnx`` + ``assets/vocab.txt``,
   imported into Spark NLP on first use), or a folder holding ``transformers/``, ``spark/``
   and/or ``onnx/`` subfolders (the tiny model's cache is one).
-- ``tiny``: the small random model that :mod:`qa_helpers.tiny_model` builds offline.
+- ``tiny``: the small random model that :mod:`qa_helpers.offline_model` builds offline;
+  ``base``: its full-size sibling (the real model's shape and compute), for benchmarks.
 - ``auto``: the real model when the hub answers, else ``tiny`` with a loud warning.
 """
 from __future__ import annotations
@@ -32,7 +33,7 @@ class ModelLoadError(RuntimeError):
 OFFLINE_FIX = (
     "Without internet, use QA_MODEL=tiny (the offline test model) or point QA_MODEL at a local "
     "folder (a transformers save_pretrained folder, a Spark NLP model folder, or the folder that "
-    "`python -m qa_helpers build-tiny` prints)."
+    "`python -m qa_helpers build-model` prints)."
 )
 
 
@@ -70,7 +71,7 @@ REAL = ModelSource(
 def _folder_source(path: Path, name: str | None = None, description: str | None = None) -> ModelSource:
     if not path.is_dir():
         raise FileNotFoundError(
-            f"QA_MODEL={str(path)!r} is neither 'real', 'tiny', 'auto' nor an existing folder."
+            f"QA_MODEL={str(path)!r} is neither 'real', 'tiny', 'base', 'auto' nor an existing folder."
         )
 
     def kind(folder: Path) -> str | None:
@@ -101,11 +102,12 @@ def _folder_source(path: Path, name: str | None = None, description: str | None 
     )
 
 
-def tiny_source() -> ModelSource:
-    from . import tiny_model
+def offline_source(profile: str) -> ModelSource:
+    """The offline model of ``profile`` ('tiny' or 'base'), built on first use."""
+    from . import offline_model
 
-    folder = tiny_model.ensure_built()
-    return _folder_source(folder, "tiny", tiny_model.DESCRIPTION)
+    folder = offline_model.ensure_built(profile)
+    return _folder_source(folder, profile, offline_model.DESCRIPTIONS[profile])
 
 
 def hub_reachable() -> bool:
@@ -123,8 +125,8 @@ def hub_reachable() -> bool:
 def _resolve(spec: str) -> ModelSource:
     if spec == "real":
         return REAL
-    if spec == "tiny":
-        return tiny_source()
+    if spec in ("tiny", "base"):
+        return offline_source(spec)
     if spec == "auto":
         if hub_reachable():
             return REAL
@@ -134,7 +136,7 @@ def _resolve(spec: str) -> ModelSource:
             "point\nQA_MODEL at a local model folder.\n" + "!" * 72,
             stacklevel=3,
         )
-        return tiny_source()
+        return offline_source("tiny")
     return _folder_source(Path(spec).expanduser().resolve())
 
 

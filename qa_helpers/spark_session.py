@@ -192,6 +192,9 @@ def get_spark(memory: str = "4g"):
         .set("spark.ui.showConsoleProgress", "false")
         .set("spark.sql.shuffle.partitions", "4")
         .set("spark.jars", ",".join(resolve_jars()["jars"]))
+        # Spark NLP gives every ONNX session 6 threads by default, which oversubscribes a small
+        # machine (several sessions, each with more threads than cores); one thread per core instead.
+        .set("spark.jsl.settings.onnx.intraOpNumThreads", os.environ.get("QA_ONNX_THREADS", str(os.cpu_count() or 1)))
     )
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # UDF workers need qa_helpers too
     jvm_log().parent.mkdir(parents=True, exist_ok=True)

@@ -1,9 +1,14 @@
-"""A small, deterministic multilingual BERT-QA model built from scratch, for offline work.
+"""Deterministic multilingual BERT-QA models built from scratch, for work without a model hub.
 
-It has the real model's architecture family (BertForQuestionAnswering), a cased WordPiece
-vocabulary that covers every script of the 11 XQuAD languages, and random weights drawn from
-a fixed seed. Its answers are meaningless; what it is good for is exercising every code path
-(tokenisation, logits, decoding, both engines) without a model hub.
+Two profiles share one recipe: the real model's architecture family (BertForQuestionAnswering),
+a cased WordPiece vocabulary that covers every script of the 11 XQuAD languages, and random
+weights drawn from a fixed seed. Their answers are meaningless.
+
+- ``tiny``: 2 layers of width 64. Exercises every code path (tokenisation, logits, decoding,
+  both engines) in seconds; the tests and the notebooks' stored outputs use it.
+- ``base``: the shape of bert-base-multilingual-cased (12 layers, hidden 768, 12 heads,
+  intermediate 3072, vocabulary 119,547, 512 positions), so its compute equals the real
+  model's. The benchmark uses it.
 
 One build writes three folders from the very same weights:
 
@@ -27,14 +32,11 @@ SEED = 20261124
 VERSION = "1"  # bump when the recipe below changes, so caches rebuild
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]  # [PAD] must be id 0 for Spark NLP
 MAX_POSITIONS = 512
-CONFIG = dict(
-    hidden_size=64,
-    num_hidden_layers=2,
-    num_attention_heads=2,
-    intermediate_size=128,
-    max_position_embeddings=MAX_POSITIONS,
-    type_vocab_size=2,
-)
+PROFILES = {
+    "tiny": dict(hidden_size=64, num_hidden_layers=2, num_attention_heads=2, intermediate_size=128),
+    "base": dict(hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072),
+}
+BASE_VOCAB_SIZE = 119_547  # bert-base-multilingual-cased; padded with [unused] entries
 
 # Unicode blocks of the scripts used by en, es, de, el, ru, tr, ar, vi, th, zh and hi,
 # plus the punctuation blocks those languages use.
@@ -55,9 +57,11 @@ SCRIPT_RANGES = [
     (0xFF01, 0xFF5E),  # Fullwidth forms
 ]
 MAX_WORD_CHARS = 12
-DESCRIPTION = (
-    f"tiny random test model v{VERSION} (seed {SEED}; offline; its answers are meaningless)"
-)  # words longer than this stay split into pieces, as rare words do in mBERT
+DESCRIPTIONS = {
+    "tiny": f"tiny random test model v{VERSION} (seed {SEED}; offline; its answers are meaningless)",
+    "base": f"full-size random model v{VERSION} (bert-base-multilingual-cased shape, seed {SEED}; "
+    "for benchmarks; its answers are meaningless)",
+}  # words longer than this stay split into pieces, as rare words do in mBERT
 
 
 def _is_cjk_ideograph(char: str) -> bool:
@@ -96,16 +100,19 @@ def _corpus_words() -> list[str]:
     )
 
 
-def build_vocab() -> list[str]:
+def build_vocab(size: int | None = None) -> list[str]:
     """Specials, single characters, '##' continuation characters, then whole corpus words.
 
     Chinese ideographs need no '##' form: both engines split them into single characters.
+    ``size`` pads the list with ``[unused<i>]`` entries, to match a real vocabulary's size.
     """
     chars = script_characters()
     continuations = ["##" + c for c in chars if not _is_cjk_ideograph(c)]
     vocab = SPECIAL_TOKENS + chars + continuations
     seen = set(vocab)
     vocab += [w for w in _corpus_words() if w not in seen]
+    if size is not None:
+        vocab += [f"[unused{i}]" for i in range(size - len(vocab))]
     return vocab
 
 
@@ -136,13 +143,19 @@ def _random_weights(model) -> dict:
     return state
 
 
-def build_transformers(out_dir: Path) -> None:
-    """Write the tiny model and its tokenizer as a transformers ``save_pretrained`` folder."""
+def build_transformers(out_dir: Path, profile: str = "tiny") -> None:
+    """Write the model and its tokenizer as a transformers ``save_pretrained`` folder."""
+    from .transformers_engine import quiet_transformers
+
+    quiet_transformers()
     import torch
     from transformers import BertConfig, BertForQuestionAnswering, BertTokenizer
 
-    vocab = build_vocab()
-    config = BertConfig(vocab_size=len(vocab), pad_token_id=0, **CONFIG)
+    vocab = build_vocab(BASE_VOCAB_SIZE if profile == "base" else None)
+    config = BertConfig(
+        vocab_size=len(vocab), pad_token_id=0, max_position_embeddings=MAX_POSITIONS, type_vocab_size=2,
+        **PROFILES[profile],
+    )
     torch.manual_seed(SEED)  # only affects the throw-away default init
     model = BertForQuestionAnswering(config)
     model.load_state_dict(_random_weights(model))
@@ -160,23 +173,25 @@ def build_transformers(out_dir: Path) -> None:
     (out_dir / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
 
 
-def tiny_dir() -> Path:
-    return cache_dir() / f"tiny-v{VERSION}"
+def model_dir(profile: str = "tiny") -> Path:
+    return cache_dir() / f"{profile}-v{VERSION}"
 
 
-def ensure_built() -> Path:
+def ensure_built(profile: str = "tiny") -> Path:
     """Build the transformers and ONNX folders once; later calls return the cached folder.
 
     The Spark NLP folder is added by the Spark engine the first time it needs it, since that
     import needs a running Spark session.
     """
-    folder = tiny_dir()
+    if profile not in PROFILES:
+        raise ValueError(f"unknown offline model profile {profile!r}; choose from {sorted(PROFILES)}")
+    folder = model_dir(profile)
     if (folder / "onnx" / "model.onnx").exists():
         return folder
     folder.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder.parent) as tmp:
         staging = Path(tmp) / folder.name
-        build_transformers(staging / "transformers")
+        build_transformers(staging / "transformers", profile)
         export_for_spark(str(staging / "transformers"), staging / "onnx")
         if not folder.exists():  # another process may have finished first
             staging.rename(folder)

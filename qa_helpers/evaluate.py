@@ -1,0 +1,162 @@
+"""Evaluate a model on XQuAD in either engine: ``python -m qa_helpers.evaluate``.
+
+For every language and engine it answers the questions in batches (with a progress bar),
+writes the predictions (``predictions.<engine>.<lang>.json``, question id -> answer text) and a
+summary (``summary.csv``, ``summary.md``, ``summary.json``): EM and F1 under both
+normalisations of :mod:`qa_helpers.metrics`, how often the two engines agree, and the time and
+peak memory of the run, measured here.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+from .api import answer_batch
+from .examples import LANGUAGES
+from .metrics import MODES, exact_match, f1
+from .sources import ModelSource, describe, resolve_model
+from .xquad import XQuADExample, load_xquad
+
+BATCH = 64  # questions per call of answer_batch (and per progress-bar step)
+
+# mBERT fine-tuned on English SQuAD v1.1, evaluated zero-shot on XQuAD (F1, EM): the "mBERT" row
+# of the Baselines tables in the XQuAD repository README (google-deepmind/xquad; Artetxe et al. 2020).
+PUBLISHED_MBERT_ZERO_SHOT = {
+    "en": (83.5, 72.2), "es": (75.5, 56.9), "de": (70.6, 54.0), "el": (62.6, 44.9), "ru": (71.3, 53.3),
+    "tr": (55.4, 40.1), "ar": (61.5, 45.1), "vi": (69.5, 49.6), "th": (42.7, 33.5), "zh": (58.0, 48.3),
+    "hi": (59.2, 46.0),
+}
+
+
+class _NoBar:
+    def update(self, n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress_bar(total: int, desc: str, show: bool):
+    if not show:
+        return _NoBar()
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc)
+
+
+def predict(examples: list[XQuADExample], engine: str, model: ModelSource, progress: bool = True) -> dict[str, str]:
+    """Question id -> predicted answer text ("" for a row that could not be answered)."""
+    predictions: dict[str, str] = {}
+    bar = _progress_bar(len(examples), f"{engine} {examples[0].lang if examples else ''}", progress)
+    for lo in range(0, len(examples), BATCH):
+        chunk = examples[lo : lo + BATCH]
+        rows = answer_batch([(ex.question, ex.context) for ex in chunk], engine=engine, model=model)
+        for ex, row in zip(chunk, rows):
+            predictions[ex.id] = row.answers[0].text if row.answers else ""
+        bar.update(len(chunk))
+    bar.close()
+    return predictions
+
+
+def score(examples: list[XQuADExample], predictions: dict[str, str], mode: str) -> tuple[float, float]:
+    """EM and F1 in percent, averaged over the examples."""
+    em = sum(exact_match(predictions[ex.id], ex.answers, ex.lang, mode) for ex in examples)
+    f = sum(f1(predictions[ex.id], ex.answers, ex.lang, mode) for ex in examples)
+    return 100 * em / len(examples), 100 * f / len(examples)
+
+
+def _peak_memory_mb() -> dict[str, float]:
+    """Peak resident memory of this process, and current memory of its JVM (if one runs)."""
+    import psutil
+
+    peak = {"python_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    jvms = [p for p in psutil.Process().children(recursive=True) if "java" in p.name()]
+    if jvms:
+        peak["jvm_rss_mb"] = sum(p.memory_info().rss for p in jvms) / 2**20
+    return peak
+
+
+def evaluate(
+    langs: list[str],
+    engines: list[str],
+    model: str | ModelSource | None = None,
+    limit: int | None = None,
+    out: Path = Path("build/eval"),
+    progress: bool = True,
+) -> dict:
+    """Run, score and write everything; returns the summary (also written to ``out``)."""
+    source = resolve_model(model)
+    out.mkdir(parents=True, exist_ok=True)
+    rows, seconds = [], {engine: 0.0 for engine in engines}
+    for lang in langs:
+        examples = load_xquad(lang, limit)
+        by_engine = {}
+        for engine in engines:
+            start = time.perf_counter()
+            by_engine[engine] = predict(examples, engine, source, progress)
+            seconds[engine] += time.perf_counter() - start
+            (out / f"predictions.{engine}.{lang}.json").write_text(
+                json.dumps(by_engine[engine], ensure_ascii=False, indent=0), encoding="utf-8"
+            )
+            row = {"lang": lang, "engine": engine, "questions": len(examples)}
+            for mode in MODES:
+                row[f"EM {mode}"], row[f"F1 {mode}"] = score(examples, by_engine[engine], mode)
+            row["published mBERT F1/EM"] = "{}/{}".format(*PUBLISHED_MBERT_ZERO_SHOT[lang])
+            rows.append(row)
+        if len(engines) == 2:
+            a, b = (by_engine[e] for e in engines)
+            same = sum(a[ex.id] == b[ex.id] for ex in examples) / len(examples)
+            overlap = sum(f1(a[ex.id], [b[ex.id]], lang, "multilingual") for ex in examples) / len(examples)
+            for row in rows[-2:]:
+                row["engines agree (exact)"], row["engines agree (F1)"] = 100 * same, 100 * overlap
+    summary = {
+        "model": str(source),
+        "limit": limit,
+        "seconds": seconds,
+        "memory": _peak_memory_mb(),
+        "rows": rows,
+    }
+    _write_summary(summary, out)
+    return summary
+
+
+def _write_summary(summary: dict, out: Path) -> None:
+    import pandas as pd
+
+    table = pd.DataFrame(summary["rows"]).round(1)
+    table.to_csv(out / "summary.csv", index=False)
+    (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
+    lines = [
+        f"{summary['model']}; {'first ' + str(summary['limit']) if summary['limit'] else 'all'} questions per language.",
+        "Time per engine: " + ", ".join(f"{e} {s:.0f} s" for e, s in summary["seconds"].items())
+        + "; memory: " + ", ".join(f"{k} {v:.0f}" for k, v in summary["memory"].items()) + ".",
+        "",
+        "| " + " | ".join(table.columns) + " |",
+        "|" + " --- |" * len(table.columns),
+        *("| " + " | ".join(str(v) for v in row) + " |" for row in table.itertuples(index=False)),
+    ]
+    (out / "summary.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m qa_helpers.evaluate", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", help="real, tiny, base or a folder (default: $QA_MODEL, else real)")
+    parser.add_argument("--langs", default=",".join(LANGUAGES), help="comma-separated language codes")
+    parser.add_argument("--engines", default="transformers,spark", help="transformers, spark or both")
+    parser.add_argument("--limit", type=int, help="only the first N questions of each language")
+    parser.add_argument("--out", type=Path, default=Path("build/eval"))
+    parser.add_argument("--no-progress", action="store_true")
+    args = parser.parse_args(argv)
+    print(describe(args.model), flush=True)
+    evaluate(args.langs.split(","), args.engines.split(","), args.model, args.limit, args.out, not args.no_progress)
+    print((args.out / "summary.md").read_text(encoding="utf-8"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

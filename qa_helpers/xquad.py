@@ -1,0 +1,66 @@
+"""XQuAD, the model's own benchmark: 1190 questions in each of the 11 languages.
+
+XQuAD (Artetxe et al., 2020) is licensed CC BY-SA 4.0. It is read from ``$QA_XQUAD_DIR``
+(a folder with ``xquad.<lang>.json``) when that is set, else downloaded once from its public
+source into the cache folder. This repository never stores a copy.
+"""
+from __future__ import annotations
+
+import json
+import os
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from .examples import LANGUAGES
+from .sources import cache_dir
+
+SOURCE_URL = "https://raw.githubusercontent.com/google-deepmind/xquad/master/xquad.{lang}.json"
+
+
+@dataclass(frozen=True)
+class XQuADExample:
+    """One XQuAD question; ``answers`` are the gold texts (XQuAD has one per question)."""
+
+    id: str
+    lang: str
+    question: str
+    context: str
+    answers: tuple[str, ...]
+
+
+def xquad_file(lang: str) -> Path:
+    """The local path of ``xquad.<lang>.json``, downloading it first if needed."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"XQuAD has no language {lang!r}; choose from {LANGUAGES}")
+    local = os.environ.get("QA_XQUAD_DIR")
+    if local:
+        path = Path(local).expanduser() / f"xquad.{lang}.json"
+        if not path.exists():
+            raise FileNotFoundError(f"QA_XQUAD_DIR={local} has no xquad.{lang}.json")
+        return path
+    path = cache_dir() / "xquad" / f"xquad.{lang}.json"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".partial")
+        try:
+            urllib.request.urlretrieve(SOURCE_URL.format(lang=lang), partial)
+        except OSError as err:
+            raise FileNotFoundError(
+                f"Could not download XQuAD ({lang}) from {SOURCE_URL.format(lang=lang)}: {err}. "
+                "Set QA_XQUAD_DIR to a folder holding xquad.<lang>.json."
+            ) from err
+        partial.rename(path)
+    return path
+
+
+def load_xquad(lang: str, limit: int | None = None) -> list[XQuADExample]:
+    """The questions of one language in file order (the first ``limit`` if given)."""
+    data = json.loads(xquad_file(lang).read_text(encoding="utf-8"))["data"]
+    examples = [
+        XQuADExample(qa["id"], lang, qa["question"], paragraph["context"], tuple(a["text"] for a in qa["answers"]))
+        for article in data
+        for paragraph in article["paragraphs"]
+        for qa in paragraph["qas"]
+    ]
+    return examples[:limit] if limit is not None else examples
