@@ -24,7 +24,8 @@ def tokenization_stats(examples: list[Example], model: str | ModelSource | None 
         texts = list(dict.fromkeys(t for ex in examples if ex.lang == lang for t in (ex.question, ex.context)))
         pairs = [wp for text in texts for wp in words_and_pieces(text, model)]
         pieces = [p for _, ps in pairs for p in ps]
-        spark_words = [w for text in texts for w in spark_rules.basic_tokenize(text)]
+        spark_words = [(w, text) for text in texts for w in spark_rules.basic_tokenize(text)]
+        normalised = sum(w.text != text[w.start : w.end] for w, text in spark_words)
         rows.append(
             {
                 "lang": lang,
@@ -32,11 +33,7 @@ def tokenization_stats(examples: list[Example], model: str | ModelSource | None 
                 "pieces": len(pieces),
                 "pieces per word": round(len(pieces) / len(pairs), 2),
                 "[UNK] share": round(pieces.count("[UNK]") / len(pieces), 3),
-                "words Spark NLP normalises": round(
-                    sum(w.text != text[w.start : w.end] for text in texts for w in spark_rules.basic_tokenize(text))
-                    / len(spark_words),
-                    3,
-                ),
+                "words Spark NLP normalises": round(normalised / len(spark_words), 3),
             }
         )
     return pd.DataFrame(rows).set_index("lang")
