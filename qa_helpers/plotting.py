@@ -2,9 +2,8 @@
 
 Token labels come in 11 scripts. Matplotlib's default font (DejaVu Sans) lacks Devanagari,
 Thai and Chinese, so :func:`use_multilingual_fonts` registers Noto fonts that ship as Python
-packages and makes them a fallback chain. Matplotlib draws glyphs but does not *shape* text:
-Arabic letters appear in their isolated forms, left to right, and Devanagari vowel signs are
-not reordered. The tables next to each plot show the same tokens as real text.
+packages and makes them a fallback chain. Matplotlib 3.11 shapes text with libraqm, so Arabic
+letters join and run right to left and Devanagari vowel signs sit where they belong.
 """
 from __future__ import annotations
 

@@ -42,3 +42,10 @@ def test_token_plot_has_one_bar_pair_per_token_and_span_plot_boxes_the_best_span
     first = int(np.flatnonzero(tl.context_mask)[0])
     assert (box.get_x() + 0.5, box.get_y() + 0.5) == (best["end token"] - first, best["start token"] - first)
     plt.close(fig)
+
+
+def test_matplotlib_shapes_complex_scripts():
+    """The docs promise joined Arabic and placed Devanagari vowel signs: that needs libraqm."""
+    from matplotlib import ft2font
+
+    assert getattr(ft2font, "__libraqm_version__", "")
