@@ -164,3 +164,16 @@ def test_context_without_readable_characters_gives_the_documented_empty_results(
     assert qa.answer(CARD.question, context, model=tiny) == []
     (spark_answer,) = qa.answer(CARD.question, context, engine="spark", model=tiny)
     assert (spark_answer.text, spark_answer.start, spark_answer.end) == ("", 0, 0)
+
+
+def test_models_that_need_remote_code_are_refused_unless_opted_in(tiny, tmp_path):
+    import json
+
+    folder = tmp_path / "remote"
+    shutil.copytree(tiny.transformers, folder)
+    config = json.loads((folder / "config.json").read_text())
+    config.update(model_type="x-custom", auto_map={"AutoConfig": "configuration_x.XConfig",
+                                                   "AutoModelForQuestionAnswering": "modeling_x.XModel"})
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelLoadError, match="QA_TRUST_REMOTE_CODE=1"):
+        transformers_engine.load(qa.resolve_model(str(folder)))
