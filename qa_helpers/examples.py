@@ -19,10 +19,6 @@ class Example:
     lang: str = "en"
     fact: str = ""
 
-    @property
-    def answer_start(self) -> int:
-        return self.context.index(self.answer)
-
 
 @lru_cache(maxsize=1)
 def _raw() -> dict:
