@@ -97,13 +97,17 @@ def vocabulary(qa_model) -> dict[str, int]:
     return {token: int(index) for token, index in (e.rsplit(" -> ", 1) for e in entries)}
 
 
-def to_answer(question: str, window: str, annotation, vocab: dict[str, int], offset: int = 0) -> Answer:
+def to_answer(
+    question: str, window: str, annotation, vocab: dict[str, int], offset: int = 0,
+    enc: spark_rules.SparkEncoding | None = None,
+) -> Answer:
     """Spark NLP's chunk annotation for ``window`` as an :class:`Answer` on the full context.
 
-    ``offset`` is where the window starts in the context. An empty answer is ``(0, 0)``.
+    ``offset`` is where the window starts in the context; ``enc`` is the window's encoding when
+    the caller already has it. An empty answer is ``(0, 0)``.
     """
     meta = annotation.metadata
-    enc = spark_rules.encode(question, window, vocab, MAX_SENTENCE_LENGTH)
+    enc = enc or spark_rules.encode(question, window, vocab, MAX_SENTENCE_LENGTH)
     _, start, end = spark_rules.span_from_indices(enc, int(meta["start"]), int(meta["end"]))
     text = window[start:end]
     if text:
@@ -112,15 +116,17 @@ def to_answer(question: str, window: str, annotation, vocab: dict[str, int], off
 
 
 def plan_windows(
-    question: str, context: str, vocab: dict[str, int], max_length: int = MAX_SENTENCE_LENGTH, stride: int = WINDOW_STRIDE
+    question: str, context: str, vocab: dict[str, int], max_length: int = MAX_SENTENCE_LENGTH,
+    stride: int = WINDOW_STRIDE, enc: spark_rules.SparkEncoding | None = None,
 ) -> list[tuple[int, int]]:
     """Character spans of context windows that each fit Spark NLP's input whole.
 
     Windows are made of whole words (Spark NLP's words) so that each one tokenises exactly as
     it does inside the full context; consecutive windows share about ``stride`` word pieces.
-    Raises InputError when the question leaves too little room.
+    Raises InputError when the question leaves too little room. ``enc`` is the pair's
+    encoding when the caller already has it.
     """
-    enc = spark_rules.encode(question, context, vocab, max_length)
+    enc = enc or spark_rules.encode(question, context, vocab, max_length)
     q_pieces = sum(1 for p in enc.pieces if not p.in_context)
     check_question_length(q_pieces, max_length)
     budget = max_length - q_pieces - 3
@@ -154,10 +160,11 @@ def answer_rows(pairs: list[tuple[str, str]], model: str | ModelSource | None = 
     from sparknlp.base import LightPipeline
 
     pipeline, vocab = pipeline_for(resolve_model(model))
+    encodings = [spark_rules.encode(q, c, vocab, MAX_SENTENCE_LENGTH) for q, c in pairs]  # once per pair
     plans: list[list[tuple[int, int]] | str] = []
-    for question, context in pairs:
+    for (question, context), enc in zip(pairs, encodings):
         try:
-            plans.append(plan_windows(question, context, vocab))
+            plans.append(plan_windows(question, context, vocab, enc=enc))
         except InputError as err:
             plans.append(str(err))
     jobs = [(i, a, b) for i, plan in enumerate(plans) if not isinstance(plan, str) for a, b in plan]
@@ -169,7 +176,10 @@ def answer_rows(pairs: list[tuple[str, str]], model: str | ModelSource | None = 
         annotated = []
     best: dict[int, Answer] = {}
     for (i, a, b), result in zip(jobs, annotated):
-        candidate = to_answer(pairs[i][0], pairs[i][1][a:b], result["answer"][0], vocab, offset=a)
+        whole = (a, b) == (0, len(pairs[i][1]))  # a single window reuses the pair's encoding
+        candidate = to_answer(
+            pairs[i][0], pairs[i][1][a:b], result["answer"][0], vocab, offset=a, enc=encodings[i] if whole else None
+        )
         if i not in best or candidate.score > best[i].score:  # the first window wins a tie
             best[i] = candidate
     return [RowResult(error=plan) if isinstance(plan, str) else RowResult(answers=[best[i]]) for i, plan in enumerate(plans)]
