@@ -4,12 +4,14 @@ For every language and engine it answers the questions in batches (with a progre
 writes the predictions (``predictions.<engine>.<lang>.json``, question id -> answer text) and a
 summary (``summary.csv``, ``summary.md``, ``summary.json``): EM and F1 under both
 normalisations of :mod:`qa_helpers.metrics`, how often the two engines agree, and the time and
-peak memory of the run, measured here.
+peak memory of the run, measured here. Each finished language also leaves ``record.<lang>.json``,
+from which ``--resume`` goes on after an interruption.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import resource
 import sys
 import time
@@ -70,14 +72,70 @@ def score(examples: list[XQuADExample], predictions: dict[str, str], mode: str) 
 
 
 def _peak_memory_mb() -> dict[str, float]:
-    """Peak resident memory of this process, and current memory of its JVM (if one runs)."""
+    """Peak resident memory of this process and of its JVM (if Spark NLP started one).
+
+    The JVM's peak is its high-water mark where the OS reports one (Linux), else its current size.
+    """
     import psutil
 
-    peak = {"python_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
+    memory = {"python_peak_mb": peak_rss / (2**20 if sys.platform == "darwin" else 1024)}
     jvms = [p for p in psutil.Process().children(recursive=True) if "java" in p.name()]
     if jvms:
-        peak["jvm_rss_mb"] = sum(p.memory_info().rss for p in jvms) / 2**20
-    return peak
+        memory["jvm_peak_mb"] = sum(_high_water_mark(p) for p in jvms) / 2**20
+    return memory
+
+
+def _high_water_mark(process) -> int:
+    """Peak resident bytes of a process: VmHWM from /proc where there is one, else the current RSS."""
+    try:
+        status = Path(f"/proc/{process.pid}/status").read_text()
+        return int(re.search(r"VmHWM:\s+(\d+) kB", status)[1]) * 1024
+    except (OSError, TypeError):
+        return process.memory_info().rss
+
+
+def evaluate_language(
+    lang: str, engines: list[str], source: ModelSource, limit: int | None, out: Path, progress: bool = True
+) -> dict:
+    """Answer, time and score one language in each engine; writes its predictions and its record."""
+    examples = load_xquad(lang, limit)
+    rows, by_engine, seconds = [], {}, {}
+    for engine in engines:
+        start = time.perf_counter()
+        by_engine[engine] = predict(examples, engine, source, progress)
+        seconds[engine] = time.perf_counter() - start
+        (out / f"predictions.{engine}.{lang}.json").write_text(
+            json.dumps(by_engine[engine], ensure_ascii=False, indent=0), encoding="utf-8"
+        )
+        row = {"lang": lang, "engine": engine, "questions": len(examples), "seconds": seconds[engine]}
+        for mode in MODES:
+            row[f"EM {mode}"], row[f"F1 {mode}"] = score(examples, by_engine[engine], mode)
+        row["published mBERT F1/EM"] = "{}/{}".format(*PUBLISHED_MBERT_ZERO_SHOT[lang])
+        rows.append(row)
+    if len(engines) == 2:
+        a, b = (by_engine[e] for e in engines)
+        same = sum(a[ex.id] == b[ex.id] for ex in examples) / len(examples)
+        overlap = sum(f1(a[ex.id], [b[ex.id]], lang, "multilingual") for ex in examples) / len(examples)
+        for row in rows:
+            row["engines agree (exact)"], row["engines agree (F1)"] = 100 * same, 100 * overlap
+    record = {"model": str(source), "limit": limit, "engines": engines, "rows": rows, "memory": _peak_memory_mb()}
+    _record_path(out, lang).write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
+    return record
+
+
+def _record_path(out: Path, lang: str) -> Path:
+    return out / f"record.{lang}.json"
+
+
+def _finished(out: Path, lang: str, engines: list[str], source: ModelSource, limit: int | None) -> dict | None:
+    """The record of an earlier run of the same language, model, engines and limit, if there is one."""
+    path = _record_path(out, lang)
+    if not path.exists():
+        return None
+    record = json.loads(path.read_text(encoding="utf-8"))
+    same = (record["model"], record["limit"], record["engines"]) == (str(source), limit, engines)
+    return record if same else None
 
 
 def evaluate(
@@ -87,37 +145,28 @@ def evaluate(
     limit: int | None = None,
     out: Path = Path("build/eval"),
     progress: bool = True,
+    resume: bool = False,
 ) -> dict:
-    """Run, score and write everything; returns the summary (also written to ``out``)."""
+    """Run, score and write everything; returns the summary (also written to ``out``).
+
+    Each language is finished (both engines) before the next starts, and leaves a record in ``out``.
+    With ``resume`` a language whose record matches this run is read back instead of run again, so a
+    run of hours can stop (a closed laptop, a Colab time-out) and go on; its time and memory are then
+    the sum and the maximum over the sittings.
+    """
     source = resolve_model(model)
     out.mkdir(parents=True, exist_ok=True)
-    rows, seconds = [], {engine: 0.0 for engine in engines}
+    records = []
     for lang in langs:
-        examples = load_xquad(lang, limit)
-        by_engine = {}
-        for engine in engines:
-            start = time.perf_counter()
-            by_engine[engine] = predict(examples, engine, source, progress)
-            seconds[engine] += time.perf_counter() - start
-            (out / f"predictions.{engine}.{lang}.json").write_text(
-                json.dumps(by_engine[engine], ensure_ascii=False, indent=0), encoding="utf-8"
-            )
-            row = {"lang": lang, "engine": engine, "questions": len(examples)}
-            for mode in MODES:
-                row[f"EM {mode}"], row[f"F1 {mode}"] = score(examples, by_engine[engine], mode)
-            row["published mBERT F1/EM"] = "{}/{}".format(*PUBLISHED_MBERT_ZERO_SHOT[lang])
-            rows.append(row)
-        if len(engines) == 2:
-            a, b = (by_engine[e] for e in engines)
-            same = sum(a[ex.id] == b[ex.id] for ex in examples) / len(examples)
-            overlap = sum(f1(a[ex.id], [b[ex.id]], lang, "multilingual") for ex in examples) / len(examples)
-            for row in rows[-2:]:
-                row["engines agree (exact)"], row["engines agree (F1)"] = 100 * same, 100 * overlap
+        earlier = _finished(out, lang, engines, source, limit) if resume else None
+        records.append(earlier or evaluate_language(lang, engines, source, limit, out, progress))
+    rows = [row for record in records for row in record["rows"]]
+    memory_keys = {key for record in records for key in record["memory"]}
     summary = {
         "model": str(source),
         "limit": limit,
-        "seconds": seconds,
-        "memory": _peak_memory_mb(),
+        "seconds": {engine: sum(r["seconds"] for r in rows if r["engine"] == engine) for engine in engines},
+        "memory": {key: max(r["memory"].get(key, 0.0) for r in records) for key in sorted(memory_keys)},
         "rows": rows,
     }
     _write_summary(summary, out)
@@ -151,9 +200,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="only the first N questions of each language")
     parser.add_argument("--out", type=Path, default=Path("build/eval"))
     parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--resume", action="store_true",
+                        help="read back languages an earlier run of the same settings finished in --out")
     args = parser.parse_args(argv)
     print(describe(args.model), flush=True)
-    evaluate(args.langs.split(","), args.engines.split(","), args.model, args.limit, args.out, not args.no_progress)
+    evaluate(args.langs.split(","), args.engines.split(","), args.model, args.limit, args.out,
+             not args.no_progress, args.resume)
     print((args.out / "summary.md").read_text(encoding="utf-8"))
     return 0
 

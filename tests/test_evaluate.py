@@ -34,4 +34,19 @@ def test_runner_writes_predictions_and_a_consistent_summary(tiny, spark, tmp_pat
         assert 0 <= row["EM squad"] <= row["F1 squad"] <= 100
         assert 0 <= row["engines agree (exact)"] <= 100
     assert summary["seconds"]["transformers"] > 0 and summary["memory"]["python_peak_mb"] > 0
+    assert summary["memory"]["jvm_peak_mb"] > 100  # the JVM that Spark NLP runs in
     assert "| lang | engine |" in (tmp_path / "summary.md").read_text()
+
+
+def test_resume_reads_finished_languages_back_and_runs_only_the_rest(tiny, tmp_path, monkeypatch):
+    first = evaluate.evaluate(["en"], ["transformers"], tiny, limit=3, out=tmp_path, progress=False)
+    ran = []
+    real = evaluate.evaluate_language
+    monkeypatch.setattr(evaluate, "evaluate_language", lambda lang, *a, **k: ran.append(lang) or real(lang, *a, **k))
+    both = evaluate.evaluate(["en", "de"], ["transformers"], tiny, limit=3, out=tmp_path, progress=False, resume=True)
+    assert ran == ["de"]
+    assert both["rows"][0] == first["rows"][0]
+    assert both["seconds"]["transformers"] == pytest.approx(sum(row["seconds"] for row in both["rows"]))
+    # A different sample size is a different run: nothing is reused.
+    evaluate.evaluate(["en"], ["transformers"], tiny, limit=2, out=tmp_path, progress=False, resume=True)
+    assert ran == ["de", "en"]
