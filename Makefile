@@ -2,6 +2,7 @@
 #   make test   environment, jars, tiny model, then pytest and nbval on every notebook
 #   make run    environment, jars, tiny model, then execute every notebook and render HTML to build/
 #   make bench  (optional) the performance benchmark on the full-size offline model
+#   make eval-full  (optional, hours) time and memory of the full XQuAD run on the full-size offline model
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -9,7 +10,7 @@ export QA_CACHE ?= $(CURDIR)/.cache
 export QA_XQUAD_DIR ?= $(wildcard $(CURDIR)/../shared/data/xquad)
 export PYTHONHASHSEED = 0
 
-.PHONY: test run bench prepare java notebooks constraints clean
+.PHONY: test run bench eval-full prepare java notebooks constraints clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +35,12 @@ run: prepare
 bench: prepare
 	$(PY) -m qa_helpers build-model --profile base
 	$(PY) -m qa_helpers.benchmark --model base --out qa_helpers/data/benchmark
+
+# The full XQuAD run (11 x 1190 questions, both engines) on the full-size offline model, for its time and
+# memory (README). It takes hours on 2 cores and resumes: run it again to go on where it stopped.
+eval-full: prepare
+	$(PY) -m qa_helpers build-model --profile base
+	$(PY) -m qa_helpers.evaluate --model base --out qa_helpers/data/evaluation/base --resume
 
 # Re-execute the notebooks in place with the tiny model, so their stored outputs are current.
 notebooks: prepare

@@ -154,33 +154,42 @@ def evaluate(
     run of hours can stop (a closed laptop, a Colab time-out) and go on; its time and memory are then
     the sum and the maximum over the sittings.
     """
+    if not langs:
+        raise ValueError("no language to evaluate; choose from " + ", ".join(LANGUAGES))
     source = resolve_model(model)
     out.mkdir(parents=True, exist_ok=True)
     records = []
     for lang in langs:
         earlier = _finished(out, lang, engines, source, limit) if resume else None
         records.append(earlier or evaluate_language(lang, engines, source, limit, out, progress))
+        summary = _summarise(records, source, limit, engines)
+        _write_summary(summary, out)  # after every language, so an interrupted run leaves a current summary
+    return summary
+
+
+def _summarise(records: list[dict], source: ModelSource, limit: int | None, engines: list[str]) -> dict:
+    """All rows; time summed per engine; memory the maximum over the records (sittings may differ)."""
     rows = [row for record in records for row in record["rows"]]
-    memory_keys = {key for record in records for key in record["memory"]}
-    summary = {
+    memory_keys = sorted({key for record in records for key in record["memory"]})
+    return {
         "model": str(source),
         "limit": limit,
         "seconds": {engine: sum(r["seconds"] for r in rows if r["engine"] == engine) for engine in engines},
-        "memory": {key: max(r["memory"].get(key, 0.0) for r in records) for key in sorted(memory_keys)},
+        "memory": {key: max(r["memory"].get(key, 0.0) for r in records) for key in memory_keys},
         "rows": rows,
     }
-    _write_summary(summary, out)
-    return summary
 
 
 def _write_summary(summary: dict, out: Path) -> None:
     import pandas as pd
 
     table = pd.DataFrame(summary["rows"]).round(1)
+    langs = list(dict.fromkeys(table["lang"]))
     table.to_csv(out / "summary.csv", index=False)
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
     lines = [
-        f"{summary['model']}; {'first ' + str(summary['limit']) if summary['limit'] else 'all'} questions per language.",
+        f"{summary['model']}; {'first ' + str(summary['limit']) if summary['limit'] else 'all'} questions of "
+        f"{len(langs)} language{'s' * (len(langs) > 1)} ({', '.join(langs)}).",
         "Time per engine: " + ", ".join(f"{e} {s:.0f} s" for e, s in summary["seconds"].items())
         + "; memory: " + ", ".join(f"{k} {v:.0f}" for k, v in summary["memory"].items()) + ".",
         "",

@@ -1,5 +1,6 @@
 """XQuAD loading and the evaluation runner (tiny model, a small sample, both engines)."""
 import json
+from pathlib import Path
 
 import pytest
 
@@ -7,6 +8,8 @@ from qa_helpers import evaluate
 from qa_helpers.examples import LANGUAGES
 from qa_helpers.metrics import f1
 from qa_helpers.xquad import load_xquad
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_xquad_has_1190_parallel_questions_in_each_language():
@@ -38,15 +41,43 @@ def test_runner_writes_predictions_and_a_consistent_summary(tiny, spark, tmp_pat
     assert "| lang | engine |" in (tmp_path / "summary.md").read_text()
 
 
-def test_resume_reads_finished_languages_back_and_runs_only_the_rest(tiny, tmp_path, monkeypatch):
-    first = evaluate.evaluate(["en"], ["transformers"], tiny, limit=3, out=tmp_path, progress=False)
-    ran = []
+def test_an_interrupted_run_keeps_its_summary_and_resume_runs_only_the_rest(tiny, tmp_path, monkeypatch):
     real = evaluate.evaluate_language
+
+    def stop_at_german(lang, *args, **kwargs):
+        if lang == "de":
+            raise KeyboardInterrupt
+        return real(lang, *args, **kwargs)
+
+    monkeypatch.setattr(evaluate, "evaluate_language", stop_at_german)
+    with pytest.raises(KeyboardInterrupt):
+        evaluate.evaluate(["en", "de"], ["transformers"], tiny, limit=3, out=tmp_path, progress=False)
+    interrupted = json.loads((tmp_path / "summary.json").read_text())
+    assert [row["lang"] for row in interrupted["rows"]] == ["en"]
+    assert "1 language (en)" in (tmp_path / "summary.md").read_text()
+
+    ran = []
     monkeypatch.setattr(evaluate, "evaluate_language", lambda lang, *a, **k: ran.append(lang) or real(lang, *a, **k))
     both = evaluate.evaluate(["en", "de"], ["transformers"], tiny, limit=3, out=tmp_path, progress=False, resume=True)
     assert ran == ["de"]
-    assert both["rows"][0] == first["rows"][0]
+    assert both["rows"][0] == interrupted["rows"][0]
     assert both["seconds"]["transformers"] == pytest.approx(sum(row["seconds"] for row in both["rows"]))
     # A different sample size is a different run: nothing is reused.
     evaluate.evaluate(["en"], ["transformers"], tiny, limit=2, out=tmp_path, progress=False, resume=True)
     assert ran == ["de", "en"]
+    with pytest.raises(ValueError, match="no language to evaluate"):
+        evaluate.evaluate([], ["transformers"], tiny, out=tmp_path)
+
+
+def test_the_stored_full_run_is_whole_languages_and_readme_quotes_it():
+    """README's time table comes from the records that `make eval-full` wrote, not from memory."""
+    folder = ROOT / "qa_helpers" / "data" / "evaluation" / "base"
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for lang in dict.fromkeys(row["lang"] for row in summary["rows"]):
+        record = json.loads((folder / f"record.{lang}.json").read_text(encoding="utf-8"))
+        assert record["limit"] is None and all(row["questions"] == 1190 for row in record["rows"])
+        assert [row for row in summary["rows"] if row["lang"] == lang] == record["rows"]
+        minutes = [f"{row['seconds'] / 60:.1f} min" for row in record["rows"]]
+        line = next(line for line in readme.splitlines() if line.startswith(f"| {lang} | ") and line.endswith(" min |"))
+        assert all(m in line for m in minutes), (line, minutes)
