@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from . import spark_engine, spark_rules, transformers_engine
+from .report import markdown_table
 from .sources import ModelSource, describe, resolve_model
 from .validation import InputError
 from .xquad import XQuADExample, load_xquad
@@ -112,13 +113,12 @@ def _window_lengths(pairs: list[tuple[str, str]], source: ModelSource) -> list[l
     ]
 
 
-def workload_gflop(pairs: list[tuple[str, str]], source: ModelSource) -> float:
+def workload_gflop(window_lengths: list[list[int]], config) -> float:
     """FLOPs of the encoder and QA head over every window of the workload (no padding counted)."""
-    _, model = transformers_engine.load(source)
-    c = model.config
+    c = config
     per_token = 2 * c.num_hidden_layers * (4 * c.hidden_size**2 + 2 * c.hidden_size * c.intermediate_size)
     total = 0.0
-    for lengths in _window_lengths(pairs, source):
+    for lengths in window_lengths:
         for n in lengths:
             total += n * per_token + c.num_hidden_layers * 4 * n * n * c.hidden_size + n * 2 * c.hidden_size * 2
     return total / 1e9
@@ -202,7 +202,8 @@ def run(per_lang: int, latency_sample: int, model: str | ModelSource | None = No
     qa_stage.setBatchSize(spark_engine.BATCH_SIZE)
 
     gflops = matmul_gflops()
-    bound_seconds = workload_gflop(pairs, source) / gflops
+    window_lengths = _window_lengths(pairs, source)
+    bound_seconds = workload_gflop(window_lengths, torch_model.config) / gflops
     add("hardware bound (FLOPs / matmul rate)", bound_seconds, None)
 
     ort_time = next(r.seconds for r in results if r.path.startswith("ONNX"))
@@ -217,19 +218,11 @@ def run(per_lang: int, latency_sample: int, model: str | ModelSource | None = No
         f"python {platform.python_version()}, torch {torch.__version__}, torch threads {torch.get_num_threads()}",
         "model": str(source),
         "workload": f"{n} XQuAD questions, {per_lang} from each of {', '.join(WORKLOAD_LANGS)}, each "
-        f"fitting one window ({sum(sum(w) for w in _window_lengths(pairs, source))} tokens in all)",
+        f"fitting one window ({sum(map(sum, window_lengths))} tokens in all)",
         "spark_startup_seconds": startup,
         "matmul_gflops": gflops,
         "results": [asdict(r) for r in results],
     }
-
-
-def _markdown(table) -> str:
-    """A pandas table as a Markdown table (no extra dependency); empty cells for missing values."""
-    cells = lambda row: "| " + " | ".join("" if v is None or v != v else str(v) for v in row) + " |"  # noqa: E731
-    lines = [cells([table.index.name, *table.columns]), "|" + " --- |" * (len(table.columns) + 1)]
-    lines += [cells([index, *row]) for index, row in zip(table.index, table.itertuples(index=False))]
-    return "\n".join(lines)
 
 
 def write_report(report: dict, out: Path) -> None:
@@ -251,7 +244,7 @@ def write_report(report: dict, out: Path) -> None:
         f"Spark start-up (JVM, jars, model), not counted above: {report['spark_startup_seconds']:.1f} s. "
         f"Measured matmul rate: {report['matmul_gflops']:.0f} GFLOP/s.\n\n"
     )
-    (out / "results.md").write_text(header + _markdown(shown) + "\n", encoding="utf-8")
+    (out / "results.md").write_text(header + markdown_table(shown.reset_index()) + "\n", encoding="utf-8")
     fig, ax = plt.subplots(figsize=(8, 0.5 * len(table) + 1))
     ax.barh(table.index[::-1], table["examples_per_s"][::-1], color="#1f77b4")
     ax.set_xlabel("examples / s (higher is better)")

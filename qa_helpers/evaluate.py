@@ -17,9 +17,12 @@ import sys
 import time
 from pathlib import Path
 
+from tqdm.auto import tqdm
+
 from .api import answer_batch
 from .examples import LANGUAGES
 from .metrics import MODES, exact_match, f1
+from .report import markdown_table
 from .sources import ModelSource, describe, resolve_model
 from .xquad import XQuADExample, load_xquad
 
@@ -34,26 +37,10 @@ PUBLISHED_MBERT_ZERO_SHOT = {
 }
 
 
-class _NoBar:
-    def update(self, n: int) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _progress_bar(total: int, desc: str, show: bool):
-    if not show:
-        return _NoBar()
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=desc)
-
-
 def predict(examples: list[XQuADExample], engine: str, model: ModelSource, progress: bool = True) -> dict[str, str]:
     """Question id -> predicted answer text ("" for a row that could not be answered)."""
     predictions: dict[str, str] = {}
-    bar = _progress_bar(len(examples), f"{engine} {examples[0].lang if examples else ''}", progress)
+    bar = tqdm(total=len(examples), desc=f"{engine} {examples[0].lang if examples else ''}", disable=not progress)
     for lo in range(0, len(examples), BATCH):
         chunk = examples[lo : lo + BATCH]
         rows = answer_batch([(ex.question, ex.context) for ex in chunk], engine=engine, model=model)
@@ -100,15 +87,15 @@ def evaluate_language(
 ) -> dict:
     """Answer, time and score one language in each engine; writes its predictions and its record."""
     examples = load_xquad(lang, limit)
-    rows, by_engine, seconds = [], {}, {}
+    rows, by_engine = [], {}
     for engine in engines:
         start = time.perf_counter()
         by_engine[engine] = predict(examples, engine, source, progress)
-        seconds[engine] = time.perf_counter() - start
+        seconds = time.perf_counter() - start
         (out / f"predictions.{engine}.{lang}.json").write_text(
             json.dumps(by_engine[engine], ensure_ascii=False, indent=0), encoding="utf-8"
         )
-        row = {"lang": lang, "engine": engine, "questions": len(examples), "seconds": seconds[engine]}
+        row = {"lang": lang, "engine": engine, "questions": len(examples), "seconds": seconds}
         for mode in MODES:
             row[f"EM {mode}"], row[f"F1 {mode}"] = score(examples, by_engine[engine], mode)
         row["published mBERT F1/EM"] = "{}/{}".format(*PUBLISHED_MBERT_ZERO_SHOT[lang])
@@ -193,9 +180,7 @@ def _write_summary(summary: dict, out: Path) -> None:
         "Time per engine: " + ", ".join(f"{e} {s:.0f} s" for e, s in summary["seconds"].items())
         + "; memory: " + ", ".join(f"{k} {v:.0f}" for k, v in summary["memory"].items()) + ".",
         "",
-        "| " + " | ".join(table.columns) + " |",
-        "|" + " --- |" * len(table.columns),
-        *("| " + " | ".join(str(v) for v in row) + " |" for row in table.itertuples(index=False)),
+        markdown_table(table),
     ]
     (out / "summary.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 

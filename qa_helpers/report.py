@@ -1,0 +1,10 @@
+"""Markdown tables for the reports that README quotes (benchmark results, evaluation summary)."""
+from __future__ import annotations
+
+
+def markdown_table(table) -> str:
+    """A pandas table's columns as a Markdown table; missing values become empty cells."""
+    cells = lambda row: "| " + " | ".join("" if v is None or v != v else str(v) for v in row) + " |"  # noqa: E731
+    lines = [cells(table.columns), "|" + " --- |" * len(table.columns)]
+    lines += [cells(row) for row in table.itertuples(index=False)]
+    return "\n".join(lines)
