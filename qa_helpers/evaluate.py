@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from .api import answer_batch
 from .examples import LANGUAGES
