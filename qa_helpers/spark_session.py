@@ -10,6 +10,7 @@ from those files.
 """
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
@@ -19,6 +20,8 @@ import sys
 import tempfile
 import warnings
 from pathlib import Path
+
+import psutil
 
 from .sources import cache_dir
 
@@ -166,11 +169,44 @@ def jvm_log() -> Path:
     return cache_dir() / "spark-jvm.log"
 
 
+SCRATCH_PREFIX = "qa-spark-"
+
+
+def sweep_stale_scratch(root: Path | None = None) -> list[Path]:
+    """Remove the JVM scratch folders of processes that ended without removing their own.
+
+    A process killed from outside (a stopped notebook kernel, a timeout) never reaches its exit
+    handler; its folder, named after its process id, is removed by the next session that starts.
+    """
+    removed = []
+    for folder in Path(root or tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*"):
+        owner = folder.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
+        if owner.isdigit() and not psutil.pid_exists(int(owner)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def jvm_scratch() -> Path:
+    """A temporary folder for this process's JVM, removed when Python exits.
+
+    Spark NLP copies every ONNX model it loads into the JVM's temporary folder and never deletes
+    the copy (about 700 MB for a full-size BERT), and Spark leaves its jar copies there when its
+    JVM is killed. Pointing ``java.io.tmpdir`` and ``spark.local.dir`` at a folder of our own keeps
+    repeated runs from filling the disk.
+    """
+    sweep_stale_scratch()
+    scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    return scratch
+
+
 def get_spark(memory: str = "4g"):
     """The local Spark session for the tutorial (created once per process).
 
     The JVM is started with its stdout and stderr sent to :func:`jvm_log`, so that Spark's
-    log lines and Spark NLP's prints do not land in notebook outputs.
+    log lines and Spark NLP's prints do not land in notebook outputs, and with its temporary
+    files in :func:`jvm_scratch`.
     """
     from pyspark import SparkConf, SparkContext
     from pyspark.java_gateway import launch_gateway
@@ -180,6 +216,7 @@ def get_spark(memory: str = "4g"):
     if active is not None:
         return active
     check_java()
+    scratch = jvm_scratch()
     conf = (
         SparkConf()
         .setAppName("multilingual-qa-tutorial")
@@ -192,6 +229,8 @@ def get_spark(memory: str = "4g"):
         .set("spark.ui.showConsoleProgress", "false")
         .set("spark.sql.shuffle.partitions", "4")
         .set("spark.jars", ",".join(resolve_jars()["jars"]))
+        .set("spark.driver.extraJavaOptions", f"-Djava.io.tmpdir=\"{scratch}\"")
+        .set("spark.local.dir", str(scratch))
         # Spark NLP gives every ONNX session 6 threads by default, which oversubscribes a small
         # machine (several sessions, each with more threads than cores); one thread per core instead.
         .set("spark.jsl.settings.onnx.intraOpNumThreads", os.environ.get("QA_ONNX_THREADS", str(os.cpu_count() or 1)))
