@@ -1,8 +1,9 @@
 # Two commands do all the set-up on a fresh machine (see README):
-#   make test   environment, jars, tiny model, then pytest and nbval on every notebook
-#   make run    environment, jars, tiny model, then execute every notebook and render HTML to build/
+#   make test   environment, jars, tiny model, repro model, then pytest and nbval on every notebook
+#   make run    environment, jars, tiny model, repro model, then execute every notebook and render HTML to build/
 #   make bench  (optional) the performance benchmark on the full-size offline model
 #   make eval-full  (optional, hours) time and memory of the full XQuAD run on the full-size offline model
+#   make finetune   (optional, hours on a CPU) train the LoRA adapter behind `repro` again
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -10,7 +11,7 @@ export QA_CACHE ?= $(CURDIR)/.cache
 export QA_XQUAD_DIR ?= $(wildcard $(CURDIR)/../shared/data/xquad)
 export PYTHONHASHSEED = 0
 
-.PHONY: test run bench eval-full prepare java notebooks constraints clean
+.PHONY: test run bench eval-full finetune prepare java notebooks constraints clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +25,7 @@ java: $(VENV)/.installed
 prepare: java
 	$(PY) -m qa_helpers fetch-jars
 	$(PY) -m qa_helpers build-model
+	$(PY) -m qa_helpers build-model --profile repro
 
 test: prepare
 	QA_MODEL=tiny $(PY) -m pytest tests notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
@@ -41,6 +43,11 @@ bench: prepare
 eval-full: prepare
 	$(PY) -m qa_helpers build-model --profile base
 	$(PY) -m qa_helpers.evaluate --model base --out qa_helpers/data/evaluation/base --resume
+
+# Train the adapter that `repro` is built from, with the committed run's command (README); resumes where it
+# stopped. Copy the resulting adapter/, record.json, loss.csv and loss.png to qa_helpers/data/repro/ to use it.
+finetune: prepare
+	$(PY) -m qa_helpers.finetune --out .cache/finetune/repro --epochs 0.75 --resume
 
 # Re-execute the notebooks in place with the tiny model, so their stored outputs are current.
 notebooks: prepare

@@ -10,7 +10,7 @@ from .sources import describe, resolve_model
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qa_helpers", description=__doc__)
-    parser.add_argument("--model", help="real, tiny, auto or a folder (default: $QA_MODEL, else real)")
+    parser.add_argument("--model", help="real, repro, tiny, base, auto or a folder (default: $QA_MODEL, else real)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("info", help="print the active model")
     ask = sub.add_parser("ask", help="answer one question")
@@ -19,8 +19,12 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("--engine", choices=api.ENGINES, default="transformers")
     ask.add_argument("--top-k", type=int, default=1)
     sub.add_parser("fetch-jars", help="download the Spark NLP jar and its dependencies")
-    build = sub.add_parser("build-model", help="build an offline model (tiny or base) for both engines")
-    build.add_argument("--profile", choices=["tiny", "base"], default="tiny", help="base: the full-size model")
+    build = sub.add_parser("build-model", help="build an offline model for both engines")
+    build.add_argument(
+        "--profile", choices=["tiny", "base", "repro", "mbert"], default="tiny",
+        help="tiny: random test model; base: full-size random model; repro: the trained reproduction; "
+        "mbert: only the pretrained masked-LM model it starts from",
+    )
     args = parser.parse_args(argv)
 
     if args.command == "fetch-jars":
@@ -28,6 +32,11 @@ def main(argv: list[str] | None = None) -> int:
 
         record = resolve_jars()
         print(f"Spark NLP jars ready: {record['package']} ({record['mode']}, {len(record['jars'])} jars)")
+        return 0
+    if args.command == "build-model" and args.profile == "mbert":
+        from .mbert import ensure_mbert
+
+        print(f"Pretrained mBERT ready: {ensure_mbert()}")
         return 0
     if args.command == "build-model":
         from .spark_engine import pipeline_for

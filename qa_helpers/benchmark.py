@@ -28,7 +28,6 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
-import numpy as np
 
 from . import spark_engine, spark_rules, transformers_engine
 from .report import markdown_table

@@ -9,9 +9,13 @@
   from the model card's Download link), an ONNX export (``model.onnx`` + ``assets/vocab.txt``,
   imported into Spark NLP on first use), or a folder holding ``transformers/``, ``spark/``
   and/or ``onnx/`` subfolders (the tiny model's cache is one).
+- ``repro``: this project's reproduction of the real model, built offline from Google's
+  pretrained mBERT (Maven Central) and the LoRA adapter the project trained on XQuAD
+  (:mod:`qa_helpers.repro`). A trained model: its answers make sense.
 - ``tiny``: the small random model that :mod:`qa_helpers.offline_model` builds offline;
   ``base``: its full-size sibling (the real model's shape and compute), for benchmarks.
-- ``auto``: the real model when the hub answers, else ``tiny`` with a loud warning.
+- ``auto``: the real model when the hub answers, else ``repro`` when it can be built, else
+  ``tiny``; a loud warning says which it took.
 """
 from __future__ import annotations
 
@@ -71,7 +75,7 @@ REAL = ModelSource(
 def _folder_source(path: Path, name: str | None = None, description: str | None = None) -> ModelSource:
     if not path.is_dir():
         raise FileNotFoundError(
-            f"QA_MODEL={str(path)!r} is neither 'real', 'tiny', 'base', 'auto' nor an existing folder."
+            f"QA_MODEL={str(path)!r} is neither 'real', 'repro', 'tiny', 'base', 'auto' nor an existing folder."
         )
 
     def kind(folder: Path) -> str | None:
@@ -110,6 +114,17 @@ def offline_source(profile: str) -> ModelSource:
     return _folder_source(folder, profile, offline_model.DESCRIPTIONS[profile])
 
 
+def repro_source() -> ModelSource:
+    """The reproduced model (mBERT + the committed adapter), built on first use."""
+    from . import repro
+
+    return _folder_source(repro.ensure_repro(), "repro", repro.describe_repro())
+
+
+def _loud(message: str) -> None:
+    warnings.warn("\n" + "!" * 72 + "\n" + message + "\n" + "!" * 72, stacklevel=4)
+
+
 def hub_reachable() -> bool:
     """Can the real model's config be fetched (or is it already in the local cache)?"""
     try:
@@ -127,16 +142,26 @@ def _resolve(spec: str) -> ModelSource:
         return REAL
     if spec in ("tiny", "base"):
         return offline_source(spec)
+    if spec == "repro":
+        return repro_source()
     if spec == "auto":
         if hub_reachable():
             return REAL
-        warnings.warn(
-            "\n" + "!" * 72 + "\nQA_MODEL=auto: the Hugging Face hub is out of reach, so the TINY RANDOM "
-            "TEST MODEL\nis used. Its answers are meaningless. Set QA_MODEL=real with internet, or "
-            "point\nQA_MODEL at a local model folder.\n" + "!" * 72,
-            stacklevel=3,
+        try:
+            source = repro_source()
+        except Exception as err:  # no adapter, Maven out of reach, disk full: all mean "not here"
+            _loud(
+                f"QA_MODEL=auto: the Hugging Face hub is out of reach and the offline reproduction could not be\n"
+                f"built ({type(err).__name__}: {err}),\nso the TINY RANDOM TEST MODEL is used. Its answers are "
+                "meaningless. Set QA_MODEL=real with\ninternet, or point QA_MODEL at a local model folder."
+            )
+            return offline_source("tiny")
+        _loud(
+            "QA_MODEL=auto: the Hugging Face hub is out of reach, so this project's OFFLINE REPRODUCTION\n"
+            "(repro) is used instead of the published model: same base model, same kind of data,\n"
+            "trained by qa_helpers.finetune. Set QA_MODEL=real with internet for the published model."
         )
-        return offline_source("tiny")
+        return source
     return _folder_source(Path(spec).expanduser().resolve())
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import psutil
 
+from .maven import MavenError, ivy_resolve
 from .sources import cache_dir
 
 SPARK_NLP_VERSION = "5.5.3"
@@ -45,7 +46,7 @@ class JavaError(RuntimeError):
     """Java is missing or is a version Spark 3.5 does not run on."""
 
 
-class SparkJarError(RuntimeError):
+class SparkJarError(MavenError):
     """The Spark NLP jar or one of its dependencies could not be resolved."""
 
 
@@ -93,31 +94,8 @@ def _ivy_dir() -> Path:
 
 
 def _try_resolve(mode: str) -> list[str]:
-    """Let spark-submit resolve the jars for ``mode``; returns the unresolved artifacts.
-
-    Resolution uses an Ivy folder of our own, so that afterwards its ``jars/`` folder holds
-    exactly the jars of the last successful resolution.
-    """
-    import pyspark
-
-    submit = Path(pyspark.__file__).parent / "bin" / "spark-submit"
-    shutil.rmtree(_ivy_dir() / "jars", ignore_errors=True)
-    settings = {**_jar_settings(mode), "spark.jars.ivy": str(_ivy_dir())}
-    args = [str(submit)]
-    for key, value in settings.items():
-        args += ["--conf", f"{key}={value}"]
-    with tempfile.TemporaryDirectory() as tmp:
-        noop = Path(tmp) / "noop.py"
-        noop.write_text("")
-        env = {**os.environ, "PYSPARK_PYTHON": sys.executable}
-        proc = subprocess.run(args + [str(noop)], capture_output=True, text=True, env=env)
-    if proc.returncode == 0:
-        return []
-    missing = re.findall(r"unresolved dependency: ([\w.\-]+)#([\w.\-]+);", proc.stdout + proc.stderr)
-    if not missing:
-        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
-        raise SparkJarError(f"spark-submit failed while resolving {mode} jars:\n{tail}")
-    return [f"{group}:{artifact}" for group, artifact in missing]
+    """Resolve the jars of ``mode`` into our own Ivy folder; returns the unresolved artifacts."""
+    return ivy_resolve(_jar_settings(mode), _ivy_dir())
 
 
 def resolve_jars(refresh: bool = False) -> dict:

@@ -15,18 +15,29 @@ from pathlib import Path
 from .examples import LANGUAGES
 from .sources import cache_dir
 
+ARTICLES = 48
+HELDOUT_ARTICLES = 8  # the last 8 articles (file order) are never trained on
+SPLITS = {
+    "all": range(ARTICLES),
+    "train": range(ARTICLES - HELDOUT_ARTICLES),
+    "heldout": range(ARTICLES - HELDOUT_ARTICLES, ARTICLES),
+}
 SOURCE_URL = "https://raw.githubusercontent.com/google-deepmind/xquad/master/xquad.{lang}.json"
 
 
 @dataclass(frozen=True)
 class XQuADExample:
-    """One XQuAD question; ``answers`` are the gold texts (XQuAD has one per question)."""
+    """One XQuAD question; ``answers`` are the gold texts (XQuAD has one per question),
+    ``answer_starts`` their character offsets in ``context``, ``article`` the index of its
+    Wikipedia article in file order (the same in every language)."""
 
     id: str
     lang: str
     question: str
     context: str
     answers: tuple[str, ...]
+    answer_starts: tuple[int, ...]
+    article: int
 
 
 def xquad_file(lang: str) -> Path:
@@ -54,12 +65,23 @@ def xquad_file(lang: str) -> Path:
     return path
 
 
-def load_xquad(lang: str, limit: int | None = None) -> list[XQuADExample]:
-    """The questions of one language in file order (the first ``limit`` if given)."""
+def load_xquad(lang: str, limit: int | None = None, split: str = "all") -> list[XQuADExample]:
+    """The questions of one language in file order (the first ``limit`` if given).
+
+    ``split``: ``all``, ``train`` (the first 40 articles) or ``heldout`` (the last 8), the split
+    of :mod:`qa_helpers.finetune`. It is by article, the same in every language, so no
+    translation of a held-out question is ever trained on.
+    """
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {sorted(SPLITS)}, not {split!r}")
     data = json.loads(xquad_file(lang).read_text(encoding="utf-8"))["data"]
     examples = [
-        XQuADExample(qa["id"], lang, qa["question"], paragraph["context"], tuple(a["text"] for a in qa["answers"]))
-        for article in data
+        XQuADExample(
+            qa["id"], lang, qa["question"], paragraph["context"],
+            tuple(a["text"] for a in qa["answers"]), tuple(a["answer_start"] for a in qa["answers"]), index,
+        )
+        for index, article in enumerate(data)
+        if index in SPLITS[split]
         for paragraph in article["paragraphs"]
         for qa in paragraph["qas"]
     ]

