@@ -3,8 +3,9 @@
 For every language and engine it answers the questions in batches (with a progress bar),
 writes the predictions (``predictions.<engine>.<lang>.json``, question id -> answer text) and a
 summary (``summary.csv``, ``summary.md``, ``summary.json``): EM and F1 under both
-normalisations of :mod:`qa_helpers.metrics`, how often the two engines agree, and the time and
-peak memory of the run, measured here. Each finished language also leaves ``record.<lang>.json``,
+normalisations of :mod:`qa_helpers.metrics`, over all questions and over the held-out articles
+alone (those the ``repro`` model never trained on), how often the two engines agree, and the
+time and peak memory of the run, measured here. Each finished language also leaves ``record.<lang>.json``,
 from which ``--resume`` goes on after an interruption.
 """
 from __future__ import annotations
@@ -24,7 +25,7 @@ from .examples import LANGUAGES
 from .metrics import MODES, exact_match, f1
 from .report import markdown_table
 from .sources import ModelSource, describe, resolve_model
-from .xquad import XQuADExample, load_xquad
+from .xquad import SPLITS, XQuADExample, load_xquad
 
 BATCH = 64  # questions per call of answer_batch (and per progress-bar step)
 
@@ -87,6 +88,7 @@ def evaluate_language(
 ) -> dict:
     """Answer, time and score one language in each engine; writes its predictions and its record."""
     examples = load_xquad(lang, limit)
+    heldout = [ex for ex in examples if ex.article in SPLITS["heldout"]]
     rows, by_engine = [], {}
     for engine in engines:
         start = time.perf_counter()
@@ -98,6 +100,10 @@ def evaluate_language(
         row = {"lang": lang, "engine": engine, "questions": len(examples), "seconds": seconds}
         for mode in MODES:
             row[f"EM {mode}"], row[f"F1 {mode}"] = score(examples, by_engine[engine], mode)
+        if heldout:  # the articles qa_helpers.finetune never trains on: the honest number for `repro`
+            row["held-out questions"] = len(heldout)
+            for mode in MODES:
+                row[f"held-out EM {mode}"], row[f"held-out F1 {mode}"] = score(heldout, by_engine[engine], mode)
         row["published mBERT F1/EM"] = "{}/{}".format(*PUBLISHED_MBERT_ZERO_SHOT[lang])
         rows.append(row)
     if len(engines) == 2:
@@ -188,7 +194,7 @@ def _write_summary(summary: dict, out: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qa_helpers.evaluate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", help="real, tiny, base or a folder (default: $QA_MODEL, else real)")
+    parser.add_argument("--model", help="real, repro, tiny, base or a folder (default: $QA_MODEL, else real)")
     parser.add_argument("--langs", default=",".join(LANGUAGES), help="comma-separated language codes")
     parser.add_argument("--engines", default="transformers,spark", help="transformers, spark or both")
     parser.add_argument("--limit", type=int, help="only the first N questions of each language")

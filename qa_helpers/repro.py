@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .sources import cache_dir
 
-__all__ = ["ADAPTER_DIR", "ReproError", "describe_repro", "ensure_repro"]
+__all__ = ["ADAPTER_DIR", "REPRO_DATA", "ReproError", "committed_record", "describe_repro", "ensure_repro", "heldout_table"]
 
 REPRO_DATA = Path(__file__).parent / "data" / "repro"
 ADAPTER_DIR = REPRO_DATA / "adapter"
@@ -46,6 +46,34 @@ def _adapter_digest(adapter: Path) -> str:
 def repro_dir(adapter: Path = ADAPTER_DIR) -> Path:
     """The build folder, named after the adapter's contents: a new adapter builds anew."""
     return cache_dir() / f"repro-v{BUILD_VERSION}-{_adapter_digest(adapter)}"
+
+
+def committed_record() -> dict:
+    """The record of the run that trained the committed adapter (settings, time, held-out scores)."""
+    return json.loads((REPRO_DATA / "record.json").read_text(encoding="utf-8"))
+
+
+def heldout_table(record: dict | None = None):
+    """Held-out EM/F1 per language under both normalisations, beside published mBERT zero-shot.
+
+    The published numbers come from another training set (English SQuAD): a point of reference.
+    """
+    import pandas as pd
+
+    from .evaluate import PUBLISHED_MBERT_ZERO_SHOT
+
+    scores = (record or committed_record())["heldout"]
+    rows = []
+    for lang, s in scores.items():
+        published = PUBLISHED_MBERT_ZERO_SHOT.get(lang)
+        if lang == "mean":
+            published = tuple(round(sum(v[k] for v in PUBLISHED_MBERT_ZERO_SHOT.values()) / len(PUBLISHED_MBERT_ZERO_SHOT), 1) for k in (0, 1))
+        rows.append({
+            "language": lang, "F1 (squad)": s["squad_f1"], "EM (squad)": s["squad_em"],
+            "F1 (multilingual)": s["multilingual_f1"], "EM (multilingual)": s["multilingual_em"],
+            "published mBERT zero-shot F1 / EM": "{} / {}".format(*published),
+        })
+    return pd.DataFrame(rows)
 
 
 def describe_repro(adapter: Path = ADAPTER_DIR) -> str:

@@ -81,3 +81,16 @@ def test_the_stored_full_run_is_whole_languages_and_readme_quotes_it():
         minutes = [f"{row['seconds'] / 60:.1f} min" for row in record["rows"]]
         line = next(line for line in readme.splitlines() if line.startswith(f"| {lang} | ") and line.endswith(" min |"))
         assert all(m in line for m in minutes), (line, minutes)
+
+
+def test_held_out_articles_are_scored_on_their_own(tiny, tmp_path, monkeypatch):
+    """Scores over the held-out articles alone: the honest number for a model trained on the others."""
+    examples = load_xquad("en")
+    picked = examples[:3] + [ex for ex in examples if ex.article == 47][:2]
+    monkeypatch.setattr(evaluate, "load_xquad", lambda lang, limit=None: picked)
+    record = evaluate.evaluate_language("en", ["transformers"], tiny, None, tmp_path, progress=False)
+    row = record["rows"][0]
+    predictions = json.loads((tmp_path / "predictions.transformers.en.json").read_text(encoding="utf-8"))
+    expected = 100 * sum(f1(predictions[ex.id], ex.answers, "en", "squad") for ex in picked[3:]) / 2
+    assert row["questions"] == 5 and row["held-out questions"] == 2
+    assert row["held-out F1 squad"] == pytest.approx(expected)

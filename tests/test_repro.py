@@ -1,16 +1,19 @@
 """Building `repro`: pretrained model + committed adapter, merged, exported, the same in both engines.
 
-These tests merge an adapter trained here on the tiny model (the pretrained mBERT stands in as
-the tiny model's folder), so they check the build itself in seconds; the real build runs in
-`make prepare`, and the notebooks show its answers.
+The first tests merge an adapter trained here on the tiny model (the tiny model's folder stands in
+for the pretrained mBERT), so they check the build itself in seconds. The last ones use the real
+build of the committed adapter, which `make prepare` makes.
 """
 import shutil
 
 import numpy as np
 import pytest
 
+import qa_helpers as qa
 from qa_helpers import finetune as ft
 from qa_helpers import mbert, repro, sources
+from qa_helpers.examples import LANGUAGES
+from qa_helpers.report import markdown_table
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +64,17 @@ def test_a_new_adapter_builds_a_new_folder(tiny_adapter, tmp_path, monkeypatch):
     assert repro.repro_dir(other) != repro.repro_dir(tiny_adapter)
 
 
-def test_the_committed_adapter_and_its_record_describe_the_model():
-    assert "fine-tuned on XQuAD articles 1-40" in repro.describe_repro()
-    assert repro.ADAPTER_DIR.parent == sources.Path(repro.__file__).parent / "data" / "repro"
+def test_the_committed_record_describes_the_model_and_readme_quotes_its_scores():
+    record = repro.committed_record()
+    mean = record["heldout"]["mean"]
+    assert f"held-out F1 {mean['squad_f1']:.1f}" in repro.describe_repro()
+    assert record["split"] == {"all": [0, 48], "train": [0, 40], "heldout": [40, 48], "unit": "articles of XQuAD in file order"}
+    assert set(record["heldout"]) == set(LANGUAGES) | {"mean"}
+    readme = (sources.Path(repro.__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    assert markdown_table(repro.heldout_table()) in readme
+
+
+def test_the_committed_model_answers_the_model_cards_questions_in_both_engines():
+    for example in qa.model_card_examples():
+        for engine in ("transformers", "spark"):
+            assert qa.answer(example.question, example.context, engine=engine, model="repro")[0].text == example.answer
