@@ -367,6 +367,8 @@ def _finish(
     """Write the adapter, the loss curve and the record; held-out scores if ``evaluate``."""
     staging = out / f"{ADAPTER}.partial"
     shutil.rmtree(staging, ignore_errors=True)
+    for peft_config in model.peft_config.values():  # 'mbert', not this machine's cache path
+        peft_config.base_model_name_or_path = config.base
     model.save_pretrained(staging)
     (staging / "README.md").unlink(missing_ok=True)  # peft's blank model card; record.json says it all
     _write_loss_curve(out, state["losses"])

@@ -81,6 +81,8 @@ def test_a_stopped_run_resumes_to_the_same_weights_and_writes_adapter_and_record
     assert (tmp_path / "run" / "loss.png").exists() and not (tmp_path / "run" / "checkpoint").exists()
     assert len((tmp_path / "run" / "loss.csv").read_text().splitlines()) == record["steps"] + 1
     assert json.loads((tmp_path / "run" / "record.json").read_text())["steps"] == record["steps"]
+    adapter_config = json.loads((tmp_path / "run" / "adapter" / "adapter_config.json").read_text())
+    assert adapter_config["base_model_name_or_path"] == config.base  # not a path of the machine that trained it
 
 
 def test_a_checkpoint_cut_off_while_being_written_is_not_trusted(tiny, tmp_path):
