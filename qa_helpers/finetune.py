@@ -42,7 +42,7 @@ from .xquad import SPLITS, XQuADExample, load_xquad
 
 __all__ = [
     "FinetuneError", "TrainConfig", "TrainingWindow", "build_model", "finetune", "heldout_scores", "label_windows",
-    "training_windows",
+    "pretrained_qa_model", "training_windows",
 ]
 
 CHECKPOINT, ADAPTER, RECORD = "checkpoint", "adapter", "record.json"
@@ -169,28 +169,33 @@ def _cpu_has_bf16() -> bool:
     return " avx512_bf16" in flags or " amx_bf16" in flags
 
 
+def pretrained_qa_model(base: str, **config_overrides):
+    """``BertForQuestionAnswering`` from a pretrained folder, without transformers' load report
+    (which lists the masked-LM head left out and the new, untrained QA head: expected here)."""
+    from transformers import AutoModelForQuestionAnswering
+    from transformers.utils import logging as hf_logging
+
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        return AutoModelForQuestionAnswering.from_pretrained(base, use_safetensors=True, **config_overrides)
+    finally:
+        hf_logging.set_verbosity(verbosity)
+
+
 def build_model(config: TrainConfig):
     """The pretrained encoder with a new QA head, wrapped with LoRA adapters; and its folder."""
     import warnings
 
     import torch
     from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForQuestionAnswering
-    from transformers.utils import logging as hf_logging
 
     from .mbert import ensure_mbert
 
     quiet_transformers()
     base = str(ensure_mbert()) if config.base == "mbert" else config.base
     torch.manual_seed(config.seed)  # the QA head's and LoRA's initial weights
-    verbosity = hf_logging.get_verbosity()
-    hf_logging.set_verbosity_error()  # the load report lists the masked-LM head left out and the new QA head
-    try:
-        model = AutoModelForQuestionAnswering.from_pretrained(
-            base, use_safetensors=True, attention_probs_dropout_prob=config.attention_dropout
-        )
-    finally:
-        hf_logging.set_verbosity(verbosity)
+    model = pretrained_qa_model(base, attention_probs_dropout_prob=config.attention_dropout)
     # No ``task_type``: peft's question-answering wrapper (0.21) drops ``token_type_ids`` on the
     # way to the model, so question and context would share one segment in training but not in use.
     lora = LoraConfig(
@@ -433,16 +438,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="folder for checkpoint, adapter and record")
     parser.add_argument("--resume", action="store_true", help="go on from the checkpoint in --out")
     parser.add_argument("--base", default=defaults.base, help="'mbert' (default) or a transformers folder")
-    parser.add_argument("--langs", default=",".join(defaults.languages))
-    parser.add_argument("--epochs", type=float, default=defaults.epochs)
-    parser.add_argument("--max-steps", type=int)
+    parser.add_argument("--langs", default=",".join(defaults.languages), help="comma-separated XQuAD languages")
+    parser.add_argument("--epochs", type=float, default=defaults.epochs, help="passes over the training windows (may be a fraction)")
+    parser.add_argument("--max-steps", type=int, help="stop after this many steps, keeping the checkpoint (smoke runs)")
     parser.add_argument("--limit", type=int, help="questions per language (smoke runs)")
-    parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
-    parser.add_argument("--lr", type=float, default=defaults.learning_rate)
-    parser.add_argument("--lora-r", type=int, default=defaults.lora_r)
-    parser.add_argument("--max-seq-len", type=int, default=defaults.max_seq_len)
-    parser.add_argument("--precision", choices=["auto", "bf16", "fp32"], default=defaults.precision)
-    parser.add_argument("--checkpoint-minutes", type=float, default=defaults.checkpoint_minutes)
+    parser.add_argument("--batch-size", type=int, default=defaults.batch_size, help="windows per step")
+    parser.add_argument("--lr", type=float, default=defaults.learning_rate, help="peak learning rate of AdamW")
+    parser.add_argument("--lora-r", type=int, default=defaults.lora_r, help="LoRA rank (alpha is twice the rank)")
+    parser.add_argument("--max-seq-len", type=int, default=defaults.max_seq_len, help="window length in word pieces")
+    parser.add_argument("--precision", choices=["auto", "bf16", "fp32"], default=defaults.precision,
+                        help="auto: bf16 autocast where the CPU or GPU supports it")
+    parser.add_argument("--checkpoint-minutes", type=float, default=defaults.checkpoint_minutes,
+                        help="how often the checkpoint is written")
     parser.add_argument("--no-eval", action="store_true", help="skip the held-out evaluation at the end")
     parser.add_argument("--no-progress", action="store_true")
     args = parser.parse_args(argv)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
+import warnings
 from pathlib import Path
 
 from .sources import cache_dir
@@ -91,14 +92,17 @@ def describe_repro(adapter: Path = ADAPTER_DIR) -> str:
 
 
 def _merge(base: str, adapter: Path, out_dir: Path) -> None:
+    from .finetune import pretrained_qa_model
     from .transformers_engine import quiet_transformers
 
     quiet_transformers()
     from peft import PeftModel
-    from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+    from transformers import AutoTokenizer
 
-    model = AutoModelForQuestionAnswering.from_pretrained(base, use_safetensors=True)
-    merged = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload().eval()
+    model = pretrained_qa_model(base)
+    with warnings.catch_warnings():  # transformers' deprecation notice, raised inside peft
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing", category=FutureWarning)
+        merged = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload().eval()
     merged.save_pretrained(out_dir, safe_serialization=True)
     AutoTokenizer.from_pretrained(base).save_pretrained(out_dir)
 
