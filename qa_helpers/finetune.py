@@ -183,6 +183,13 @@ def pretrained_qa_model(base: str, **config_overrides):
         hf_logging.set_verbosity(verbosity)
 
 
+def base_folder(config: TrainConfig) -> str:
+    """The pretrained model's folder: the converted mBERT (built on first use) or ``config.base``."""
+    from .mbert import ensure_mbert
+
+    return str(ensure_mbert()) if config.base == "mbert" else config.base
+
+
 def build_model(config: TrainConfig):
     """The pretrained encoder with a new QA head, wrapped with LoRA adapters; and its folder."""
     import warnings
@@ -190,10 +197,8 @@ def build_model(config: TrainConfig):
     import torch
     from peft import LoraConfig, get_peft_model
 
-    from .mbert import ensure_mbert
-
     quiet_transformers()
-    base = str(ensure_mbert()) if config.base == "mbert" else config.base
+    base = base_folder(config)
     torch.manual_seed(config.seed)  # the QA head's and LoRA's initial weights
     model = pretrained_qa_model(base, attention_probs_dropout_prob=config.attention_dropout)
     # No ``task_type``: peft's question-answering wrapper (0.21) drops ``token_type_ids`` on the
@@ -411,13 +416,8 @@ def heldout_scores(model, config: TrainConfig, progress: bool = True) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         from transformers import AutoTokenizer
 
-        base = str(Path(config.base)) if config.base != "mbert" else None
-        if base is None:
-            from .mbert import ensure_mbert
-
-            base = str(ensure_mbert())
         model.to("cpu").float().save_pretrained(tmp, safe_serialization=True)
-        AutoTokenizer.from_pretrained(base).save_pretrained(tmp)
+        AutoTokenizer.from_pretrained(base_folder(config)).save_pretrained(tmp)
         source = resolve_model(tmp)
         for lang in config.languages:
             examples = load_xquad(lang, split="heldout")

@@ -77,14 +77,12 @@ def heldout_table(record: dict | None = None):
     return pd.DataFrame(rows)
 
 
-def describe_repro(adapter: Path = ADAPTER_DIR) -> str:
+def describe_repro() -> str:
     """One line for the notebooks' "active model" banner: what this model is and how good."""
-    record_file = adapter.parent / "record.json"
     scores = ""
-    if record_file.exists():
-        mean = json.loads(record_file.read_text()).get("heldout", {}).get("mean")
-        if mean:
-            scores = f"; held-out F1 {mean['squad_f1']:.1f}, EM {mean['squad_em']:.1f} (mean of 11 languages)"
+    if (REPRO_DATA / "record.json").exists():
+        mean = committed_record()["heldout"]["mean"]
+        scores = f"; held-out F1 {mean['squad_f1']:.1f}, EM {mean['squad_em']:.1f} (mean of 11 languages)"
     return (
         "this project's reproduction of the published model: Google's mBERT (Maven Central) fine-tuned "
         f"on XQuAD articles 1-40 with LoRA{scores}"
