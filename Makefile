@@ -1,8 +1,8 @@
 # Two commands do all the set-up on a fresh machine (see README):
-#   make test   environment, jars, tiny model, repro model, then pytest and nbval on every notebook
+#   make test   environment, jars, tiny model, repro model, then pytest (tiny) and nbval on every notebook (repro)
 #   make run    environment, jars, tiny model, repro model, then execute every notebook and render HTML to build/
 #   make bench  (optional) the performance benchmark on the full-size offline model
-#   make eval-full  (optional, hours) time and memory of the full XQuAD run on the full-size offline model
+#   make eval-full  (optional, hours) the full XQuAD run on the trained offline model: scores, time, memory
 #   make finetune   (optional, hours on a CPU) train the LoRA adapter behind `repro` again
 PYTHON ?= python3
 VENV ?= .venv
@@ -27,8 +27,10 @@ prepare: java
 	$(PY) -m qa_helpers build-model
 	$(PY) -m qa_helpers build-model --profile repro
 
+# The unit tests run on the tiny model (fast); the notebooks' stored outputs come from repro, so nbval runs them on it.
 test: prepare
-	QA_MODEL=tiny $(PY) -m pytest tests notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
+	QA_MODEL=tiny $(PY) -m pytest tests
+	QA_MODEL=repro $(PY) -m pytest notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 run: prepare
 	QA_MODEL=$${QA_MODEL:-auto} $(PY) tools/render.py notebooks build
@@ -38,20 +40,19 @@ bench: prepare
 	$(PY) -m qa_helpers build-model --profile base
 	$(PY) -m qa_helpers.benchmark --model base --out qa_helpers/data/benchmark
 
-# The full XQuAD run (11 x 1190 questions, both engines) on the full-size offline model, for its time and
-# memory (README). It takes hours on 2 cores and resumes: run it again to go on where it stopped.
+# The full XQuAD run (11 x 1190 questions, both engines) on the trained offline model: scores on the held-out
+# articles and on all of XQuAD, time and memory (README). Hours on 2 cores; it resumes where it stopped.
 eval-full: prepare
-	$(PY) -m qa_helpers build-model --profile base
-	$(PY) -m qa_helpers.evaluate --model base --out qa_helpers/data/evaluation/base --resume
+	$(PY) -m qa_helpers.evaluate --model repro --out qa_helpers/data/evaluation/repro --resume
 
 # Train the adapter that `repro` is built from, with the committed run's command (README); resumes where it
 # stopped. Copy the resulting adapter/, record.json, loss.csv and loss.png to qa_helpers/data/repro/ to use it.
 finetune: prepare
 	$(PY) -m qa_helpers.finetune --out .cache/finetune/repro --epochs 0.75 --resume
 
-# Re-execute the notebooks in place with the tiny model, so their stored outputs are current.
+# Re-execute the notebooks in place with the trained offline model, so their stored outputs are current.
 notebooks: prepare
-	QA_MODEL=tiny $(PY) tools/render.py --in-place notebooks
+	QA_MODEL=repro $(PY) tools/render.py --in-place notebooks
 
 constraints: $(VENV)/.installed
 	$(PY) -m pip freeze --exclude-editable > constraints.txt

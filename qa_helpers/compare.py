@@ -5,9 +5,12 @@ Every difference between the engines' answers should come from a documented rule
 - ``decoding rule``: Spark NLP's separate argmaxes versus the joint span search;
 - ``tokenisation``: Spark NLP's own tokenizer (accent stripping, punctuation by Unicode name)
   gives other input ids than the transformers tokenizer;
-- ``segment ids``: Spark NLP feeds an ONNX model ``token_type_ids`` of 0 (and a TensorFlow
-  model 1 from the first [SEP] on), transformers gives the question 0 and the context 1;
-- ``truncation``: Spark NLP cuts the context at ``maxSentenceLength``; transformers uses windows.
+- ``segment ids``: Spark NLP gives a TensorFlow model (the published one) segment 1 from the
+  first [SEP] on, that [SEP] included; BERT gives that [SEP] segment 0. (Spark NLP feeds an ONNX
+  model 0 everywhere; the graphs :mod:`qa_helpers.onnx_export` writes derive BERT's segments.)
+- ``truncation``: Spark NLP cuts the context at ``maxSentenceLength``; transformers uses windows;
+- ``whole words``: the span begins or ends inside a word, where transformers answers with the
+  exact characters and Spark NLP with the words whose first piece is inside.
 """
 from __future__ import annotations
 
@@ -29,12 +32,19 @@ def spark_rule_answer(
     (the Spark model's ``getEngine()``), torch logits, and its decoding rule."""
     _, qa_model = transformers_engine.load(resolve_model(model))
     enc = spark_rules.encode(question, context, vocab)
+    return spark_rules.decode(*_logits_as_in_spark(qa_model, enc, vocab, engine), enc)
+
+
+def _logits_as_in_spark(qa_model, enc: spark_rules.SparkEncoding, vocab: dict[str, int], engine: str):
+    """Torch start/end logits for Spark NLP's ids with the segment ids the model sees there."""
     segments = spark_rules.segment_ids(enc.ids, vocab["[SEP]"], engine)
-    start, end = transformers_engine.forward(qa_model, [enc.ids], [segments])[0]
-    return spark_rules.decode(start, end, enc)
+    return transformers_engine.forward(qa_model, [enc.ids], [segments])[0]
 
 
-def difference_reasons(question: str, context: str, vocab: dict[str, int], model: str | ModelSource | None = None) -> set[str]:
+def difference_reasons(
+    question: str, context: str, vocab: dict[str, int], model: str | ModelSource | None = None,
+    *, engine: str = "onnx",
+) -> set[str]:
     """Which documented differences separate the two engines on this pair (empty: none applies)."""
     tokenizer, qa_model = transformers_engine.load(resolve_model(model))
     hf = tokenizer(question, context)
@@ -42,17 +52,19 @@ def difference_reasons(question: str, context: str, vocab: dict[str, int], model
     reasons = set()
     if hf["input_ids"] != enc.ids:
         reasons.add("tokenisation")
-    if any(hf["token_type_ids"]):
+    if hf["token_type_ids"] != spark_rules.segment_ids(hf["input_ids"], tokenizer.sep_token_id, engine):
         reasons.add("segment ids")
     if len(hf["input_ids"]) > transformers_engine.MAX_SEQ_LEN or len(enc.pieces) + 3 > len(enc.ids):
         reasons.add("truncation")
-    start, end = transformers_engine.forward(qa_model, [enc.ids], [[0] * len(enc.ids)])[0]
+    start, end = _logits_as_in_spark(qa_model, enc, vocab, engine)
     context_mask = np.zeros(len(enc.ids), dtype=bool)
     context_mask[enc.tokens.index("[SEP]") + 1 : len(enc.ids) - 1] = True
     joint = top_spans(start, end, context_mask)[0][:2] if context_mask.any() else None
     rule = spark_rules.decode(start, end, enc)
     if joint != (rule.start_index, rule.end_index):
         reasons.add("decoding rule")
+    if joint and spark_rules.cuts_a_word(enc, *joint):
+        reasons.add("whole words")
     return reasons
 
 
@@ -98,5 +110,6 @@ def compare_engines(pairs: list[tuple[str, str]], model: str | ModelSource | Non
         reproduced = (spark_answer.start, spark_answer.end, spark_answer.engine_text) == (
             expected.start, expected.end, expected.spark_text
         ) and abs(spark_answer.score - expected.score) < 1e-4
-        rows.append(EngineRow(h.answers[0], spark_answer, reproduced, frozenset(difference_reasons(question, context, vocab, source))))
+        reasons = difference_reasons(question, context, vocab, source, engine=engine)
+        rows.append(EngineRow(h.answers[0], spark_answer, reproduced, frozenset(reasons)))
     return rows

@@ -25,9 +25,12 @@ from .examples import LANGUAGES
 from .metrics import MODES, exact_match, f1
 from .report import markdown_table
 from .sources import ModelSource, describe, resolve_model
-from .xquad import SPLITS, XQuADExample, load_xquad
+from .xquad import SPLITS, XQuADExample, load_xquad, split_label
 
 BATCH = 64  # questions per call of answer_batch (and per progress-bar step)
+EVALUATION_DATA = Path(__file__).parent / "data" / "evaluation"  # committed full runs (make eval-full)
+ENGINE_NAMES = {"transformers": "transformers", "spark": "Spark NLP"}
+ANSWER_KINDS = ("exact", "partial", "no overlap", "empty")
 
 # mBERT fine-tuned on English SQuAD v1.1, evaluated zero-shot on XQuAD (F1, EM): the "mBERT" row
 # of the Baselines tables in the XQuAD repository README (google-deepmind/xquad; Artetxe et al. 2020).
@@ -84,10 +87,11 @@ def _high_water_mark(process) -> int:
 
 
 def evaluate_language(
-    lang: str, engines: list[str], source: ModelSource, limit: int | None, out: Path, progress: bool = True
+    lang: str, engines: list[str], source: ModelSource, limit: int | None, out: Path, progress: bool = True,
+    split: str = "all",
 ) -> dict:
     """Answer, time and score one language in each engine; writes its predictions and its record."""
-    examples = load_xquad(lang, limit)
+    examples = load_xquad(lang, limit, split)
     heldout = [ex for ex in examples if ex.article in SPLITS["heldout"]]
     rows, by_engine = [], {}
     for engine in engines:
@@ -112,7 +116,7 @@ def evaluate_language(
         overlap = sum(f1(a[ex.id], [b[ex.id]], lang, "multilingual") for ex in examples) / len(examples)
         for row in rows:
             row["engines agree (exact)"], row["engines agree (F1)"] = 100 * same, 100 * overlap
-    record = {"model": str(source), "limit": limit, "engines": engines, "rows": rows, "memory": _peak_memory_mb()}
+    record = {"model": str(source), "split": split, "limit": limit, "engines": engines, "rows": rows, "memory": _peak_memory_mb()}
     _record_path(out, lang).write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
     return record
 
@@ -121,13 +125,14 @@ def _record_path(out: Path, lang: str) -> Path:
     return out / f"record.{lang}.json"
 
 
-def _finished(out: Path, lang: str, engines: list[str], source: ModelSource, limit: int | None) -> dict | None:
-    """The record of an earlier run of the same language, model, engines and limit, if there is one."""
+def _finished(out: Path, lang: str, engines: list[str], source: ModelSource, limit: int | None, split: str) -> dict | None:
+    """The record of an earlier run of the same language, model, engines, split and limit, if there is one."""
     path = _record_path(out, lang)
     if not path.exists():
         return None
     record = json.loads(path.read_text(encoding="utf-8"))
-    same = (record["model"], record["limit"], record["engines"]) == (str(source), limit, engines)
+    earlier = (record["model"], record.get("split", "all"), record["limit"], record["engines"])
+    same = earlier == (str(source), split, limit, engines)
     return record if same else None
 
 
@@ -139,8 +144,12 @@ def evaluate(
     out: Path = Path("build/eval"),
     progress: bool = True,
     resume: bool = False,
+    split: str = "all",
 ) -> dict:
     """Run, score and write everything; returns the summary (also written to ``out``).
+
+    ``split`` picks XQuAD's articles (:data:`qa_helpers.xquad.SPLITS`): ``heldout`` gives the
+    honest numbers of ``repro`` quickly, ``all`` the full table.
 
     Each language is finished (both engines) before the next starts, and leaves a record in ``out``.
     With ``resume`` a language whose record matches this run is read back instead of run again, so a
@@ -153,19 +162,20 @@ def evaluate(
     out.mkdir(parents=True, exist_ok=True)
     records = []
     for lang in langs:
-        earlier = _finished(out, lang, engines, source, limit) if resume else None
-        records.append(earlier or evaluate_language(lang, engines, source, limit, out, progress))
-        summary = _summarise(records, source, limit, engines)
+        earlier = _finished(out, lang, engines, source, limit, split) if resume else None
+        records.append(earlier or evaluate_language(lang, engines, source, limit, out, progress, split))
+        summary = _summarise(records, source, limit, engines, split)
         _write_summary(summary, out)  # after every language, so an interrupted run leaves a current summary
     return summary
 
 
-def _summarise(records: list[dict], source: ModelSource, limit: int | None, engines: list[str]) -> dict:
+def _summarise(records: list[dict], source: ModelSource, limit: int | None, engines: list[str], split: str) -> dict:
     """All rows; time summed per engine; memory the maximum over the records (sittings may differ)."""
     rows = [row for record in records for row in record["rows"]]
     memory_keys = sorted({key for record in records for key in record["memory"]})
     return {
         "model": str(source),
+        "split": split,
         "limit": limit,
         "seconds": {engine: sum(r["seconds"] for r in rows if r["engine"] == engine) for engine in engines},
         "memory": {key: max(r["memory"].get(key, 0.0) for r in records) for key in memory_keys},
@@ -182,7 +192,7 @@ def _write_summary(summary: dict, out: Path) -> None:
     (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
     lines = [
         f"{summary['model']}; {'first ' + str(summary['limit']) if summary['limit'] else 'all'} questions of "
-        f"{len(langs)} language{'s' * (len(langs) > 1)} ({', '.join(langs)}).",
+        f"{split_label(summary['split'])} in {len(langs)} language{'s' * (len(langs) > 1)} ({', '.join(langs)}).",
         "Time per engine: " + ", ".join(f"{e} {s:.0f} s" for e, s in summary["seconds"].items())
         + "; memory: " + ", ".join(f"{k} {v:.0f}" for k, v in summary["memory"].items()) + ".",
         "",
@@ -191,13 +201,85 @@ def _write_summary(summary: dict, out: Path) -> None:
     (out / "summary.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def published_mean(langs: list[str]) -> tuple[float, float]:
+    """Published mBERT zero-shot F1 and EM, averaged over ``langs``."""
+    return tuple(sum(PUBLISHED_MBERT_ZERO_SHOT[lang][k] for lang in langs) / len(langs) for k in (0, 1))
+
+
+def stored_summary(name: str = "repro") -> dict:
+    """The summary of a run that ``make eval-full`` wrote and the project committed (README and notebook 7 quote it)."""
+    return json.loads((EVALUATION_DATA / name / "summary.json").read_text(encoding="utf-8"))
+
+
+def score_table(summary: dict):
+    """F1 / EM (SQuAD rules) per language and engine, on the held-out articles and on all of XQuAD,
+    beside published mBERT zero-shot; the last row is the mean over the languages in the run."""
+    import pandas as pd
+
+    rows = pd.DataFrame(summary["rows"])
+    langs = list(dict.fromkeys(rows["lang"]))
+    columns = {("held-out F1 squad", "held-out EM squad"): "held-out", ("F1 squad", "EM squad"): "all XQuAD"}
+    table = pd.DataFrame(index=langs + [f"mean of {len(langs)}"])
+    for (f1_key, em_key), label in columns.items():
+        for engine in dict.fromkeys(rows["engine"]):
+            scores = rows[rows.engine == engine].set_index("lang").loc[langs, [f1_key, em_key]]
+            scores.loc[table.index[-1]] = scores.mean()
+            table[f"{label} F1 / EM, {ENGINE_NAMES[engine]}"] = [f"{f:.1f} / {e:.1f}" for f, e in scores.to_numpy()]
+    published = [PUBLISHED_MBERT_ZERO_SHOT[lang] for lang in langs] + [published_mean(langs)]
+    table["published mBERT zero-shot F1 / EM"] = [f"{f:.1f} / {e:.1f}" for f, e in published]
+    return table.rename_axis("language").reset_index()
+
+
+def answer_kinds(folder: Path, split: str = "heldout", mode: str = "multilingual"):
+    """How each language's answers went, per engine, from a run's stored predictions: the share (%) that
+    match the gold exactly, overlap it in part, share no token with it, or are empty."""
+    import pandas as pd
+
+    rows = []
+    for lang in LANGUAGES:
+        for engine, name in ENGINE_NAMES.items():
+            path = folder / f"predictions.{engine}.{lang}.json"
+            if not path.exists():
+                continue
+            predictions = json.loads(path.read_text(encoding="utf-8"))
+            examples = load_xquad(lang, split=split)
+            kinds = [_answer_kind(predictions[ex.id], ex, mode) for ex in examples]
+            rows.append({"lang": lang, "engine": name, "questions": len(examples),
+                         **{kind: 100 * kinds.count(kind) / len(kinds) for kind in ANSWER_KINDS}})
+    return pd.DataFrame(rows).round(1)
+
+
+def _answer_kind(prediction: str, example: XQuADExample, mode: str) -> str:
+    if not prediction:
+        return "empty"
+    if exact_match(prediction, example.answers, example.lang, mode):
+        return "exact"
+    return "partial" if f1(prediction, example.answers, example.lang, mode) > 0 else "no overlap"
+
+
+def time_table(summary: dict):
+    """Minutes per language and engine, and both together, with the total: what a full run costs."""
+    import pandas as pd
+
+    rows = pd.DataFrame(summary["rows"])
+    in_run_order = lambda key: list(dict.fromkeys(rows[key]))  # noqa: E731
+    minutes = rows.pivot(index="lang", columns="engine", values="seconds").loc[in_run_order("lang"), in_run_order("engine")] / 60
+    minutes["both"] = minutes.sum(axis=1)
+    minutes.loc[f"all {len(minutes)}"] = minutes.sum()
+    table = minutes.rename(columns=ENGINE_NAMES).round(1).rename_axis("language").reset_index()
+    table.columns.name = None
+    return table
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qa_helpers.evaluate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", help="real, repro, tiny, base or a folder (default: $QA_MODEL, else real)")
     parser.add_argument("--langs", default=",".join(LANGUAGES), help="comma-separated language codes")
     parser.add_argument("--engines", default="transformers,spark", help="transformers, spark or both")
-    parser.add_argument("--limit", type=int, help="only the first N questions of each language")
+    parser.add_argument("--split", default="all", choices=sorted(SPLITS),
+                        help="XQuAD's articles: all 48, train (1-40) or heldout (41-48, never trained on by repro)")
+    parser.add_argument("--limit", type=int, help="only the first N questions of each language (of --split)")
     parser.add_argument("--out", type=Path, default=Path("build/eval"))
     parser.add_argument("--no-progress", action="store_true")
     parser.add_argument("--resume", action="store_true",
@@ -205,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     print(describe(args.model), flush=True)
     evaluate(args.langs.split(","), args.engines.split(","), args.model, args.limit, args.out,
-             not args.no_progress, args.resume)
+             not args.no_progress, args.resume, args.split)
     print((args.out / "summary.md").read_text(encoding="utf-8"))
     return 0
 

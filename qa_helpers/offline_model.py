@@ -29,7 +29,7 @@ from .onnx_export import export_for_spark
 from .sources import cache_dir
 
 SEED = 20261124
-VERSION = "1"  # bump when the recipe below changes, so caches rebuild
+VERSION = "2"  # bump when the recipe below changes, so caches rebuild (2: ONNX derives segment ids)
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]  # [PAD] must be id 0 for Spark NLP
 MAX_POSITIONS = 512
 PROFILES = {

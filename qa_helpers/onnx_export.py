@@ -4,6 +4,11 @@
 ``folder/assets/vocab.txt``. Spark NLP feeds the graph ``input_ids``, ``attention_mask`` and
 ``token_type_ids`` and reads ``start_logits`` and ``end_logits``, so those are the names we
 export. The same weights then run in both engines, which notebook 3 checks logit by logit.
+
+Spark NLP 5.5 feeds an ONNX model ``token_type_ids`` of 0 everywhere, while BERT-QA models are
+trained with the context in segment 1. So the graph derives the segments itself: a token after
+the first ``[SEP]`` (and not padding) is in segment 1, whatever was fed. Given BERT's own
+segments, as transformers gives them, that changes nothing.
 """
 from __future__ import annotations
 
@@ -32,12 +37,15 @@ def export_for_spark(transformers_model: str, out_dir: Path) -> Path:
     tokenizer = AutoTokenizer.from_pretrained(transformers_model)
 
     class StartEndLogits(torch.nn.Module):
-        def __init__(self, inner):
+        def __init__(self, inner, sep_id: int):
             super().__init__()
-            self.inner = inner
+            self.inner, self.sep_id = inner, sep_id
 
         def forward(self, input_ids, attention_mask, token_type_ids):
-            out = self.inner(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+            is_sep = (input_ids == self.sep_id).to(token_type_ids.dtype)
+            after_first_sep = ((torch.cumsum(is_sep, dim=1) - is_sep) > 0).to(token_type_ids.dtype)
+            segments = torch.maximum(token_type_ids, after_first_sep * attention_mask.to(token_type_ids.dtype))
+            out = self.inner(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=segments)
             return out.start_logits, out.end_logits
 
     # Three distinct example tensors: the exporter would merge inputs that share one tensor object.
@@ -50,7 +58,7 @@ def export_for_spark(transformers_model: str, out_dir: Path) -> Path:
     logging.getLogger("torch.onnx").setLevel(logging.ERROR)  # exporter chatter, not problems
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        _export(StartEndLogits(model).eval(), (input_ids, attention_mask, token_type_ids), onnx_path, batch, seq)
+        _export(StartEndLogits(model, tokenizer.sep_token_id).eval(), (input_ids, attention_mask, token_type_ids), onnx_path, batch, seq)
     graph = onnx.load(str(onnx_path))
     graph.ir_version = min(graph.ir_version, SPARK_ONNXRUNTIME_MAX_IR)
     onnx.checker.check_model(graph)

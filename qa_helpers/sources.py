@@ -35,8 +35,9 @@ class ModelLoadError(RuntimeError):
 
 
 OFFLINE_FIX = (
-    "Without internet, use QA_MODEL=tiny (the offline test model) or point QA_MODEL at a local "
-    "folder (a transformers save_pretrained folder, a Spark NLP model folder, or the folder that "
+    "Without internet, use QA_MODEL=repro (this project's trained reproduction, built offline from "
+    "Maven Central), QA_MODEL=tiny (the fast random test model), or point QA_MODEL at a local folder "
+    "(a transformers save_pretrained folder, a Spark NLP model folder, or the folder that "
     "`python -m qa_helpers build-model` prints)."
 )
 

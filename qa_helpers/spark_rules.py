@@ -189,12 +189,15 @@ def encode(question: str, context: str, vocab: dict[str, int], max_length: int =
 
 
 def segment_ids(ids: list[int], sep_id: int, engine: str) -> list[int]:
-    """The token_type_ids Spark NLP feeds the model: all 0 for ONNX models; for TensorFlow
-    models 0 up to the first [SEP] and 1 from that [SEP] on (BERT itself gives that [SEP] 0)."""
-    if engine == "onnx":
-        return [0] * len(ids)
+    """The token_type_ids the model computes with inside Spark NLP, by the model's ``getEngine()``.
+
+    ``onnx``: Spark NLP feeds 0 everywhere, and the graphs :mod:`qa_helpers.onnx_export` writes
+    turn that into BERT's own segments (0 up to and including the first [SEP], 1 after it).
+    ``tensorflow`` (the published Spark NLP model): 0 up to the first [SEP], 1 from that [SEP] on.
+    """
     first_sep = ids.index(sep_id)
-    return [0] * first_sep + [1] * (len(ids) - first_sep)
+    question_part = first_sep + 1 if engine == "onnx" else first_sep
+    return [0] * question_part + [1] * (len(ids) - question_part)
 
 
 @dataclass(frozen=True)
@@ -207,6 +210,18 @@ class SparkSpan:
     score: float
     start_index: int
     end_index: int
+
+
+def cuts_a_word(enc: SparkEncoding, start_index: int, end_index: int) -> bool:
+    """Whether context tokens ``start_index..end_index`` begin or end inside a word.
+
+    There the engines part even on the same span: transformers answers with the exact
+    characters of the pieces, Spark NLP with the words whose first piece is inside (or none).
+    Context token ``k`` of ``enc.ids`` is ``enc.pieces[k - 2]`` ([CLS] and [SEP] come before it).
+    """
+    first = enc.pieces[start_index - 2]
+    after = enc.pieces[end_index - 1] if end_index - 1 < len(enc.pieces) else None
+    return not first.is_word_start or (after is not None and after.in_context and not after.is_word_start)
 
 
 def span_from_indices(enc: SparkEncoding, start_index: int, end_index: int) -> tuple[str, int, int]:

@@ -65,6 +65,12 @@ def xquad_file(lang: str) -> Path:
     return path
 
 
+def split_label(split: str) -> str:
+    """``articles 41-48 (heldout)``: a split as a reader counts articles, from 1."""
+    articles = SPLITS[split]
+    return f"articles {articles.start + 1}-{articles.stop} ({split})"
+
+
 def load_xquad(lang: str, limit: int | None = None, split: str = "all") -> list[XQuADExample]:
     """The questions of one language in file order (the first ``limit`` if given).
 

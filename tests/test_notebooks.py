@@ -25,6 +25,6 @@ def test_notebook_structure(path):
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert code[0].source == colab.setup_source()
     assert "qa.describe()" in code[1].source
-    assert code[1].outputs and code[1].outputs[0]["text"].startswith("Active model -> ")
+    assert code[1].outputs and code[1].outputs[0]["text"].startswith("Active model -> repro: ")  # make notebooks
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert "## Summary" in text and "## Exercises" in text

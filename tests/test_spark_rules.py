@@ -55,5 +55,15 @@ def test_truncation_keeps_the_question_and_cuts_the_context():
 
 def test_segment_ids_follow_the_engine():
     ids = [2, 7, 3, 8, 9, 3]
-    assert sr.segment_ids(ids, 3, "onnx") == [0, 0, 0, 0, 0, 0]
+    assert sr.segment_ids(ids, 3, "onnx") == [0, 0, 0, 1, 1, 1]  # BERT's own, derived inside our ONNX graph
     assert sr.segment_ids(ids, 3, "tensorflow") == [0, 0, 1, 1, 1, 1]  # the first [SEP] already gets 1
+
+
+def test_cuts_a_word_sees_spans_that_begin_or_end_inside_a_word():
+    enc = sr.encode("de", "dee abc d", VOCAB)
+    assert enc.tokens == ["[CLS]", "de", "[SEP]", "de", "##e", "ab", "##c", "d", "[SEP]"]
+    assert not sr.cuts_a_word(enc, 3, 4)  # "dee"
+    assert not sr.cuts_a_word(enc, 3, 7)  # the whole context, up to the final [SEP]
+    assert sr.cuts_a_word(enc, 4, 4)  # "##e": begins inside "dee"
+    assert sr.cuts_a_word(enc, 5, 5)  # "ab": ends inside "abc"
+    assert sr.span_from_indices(enc, 4, 4)[0] == ""  # where Spark NLP then answers with no word

@@ -3,8 +3,8 @@
     python tools/render.py notebooks build        # execute copies, write build/*.html + index.html
     python tools/render.py --in-place notebooks   # execute and save the notebooks themselves
 
-The active model comes from QA_MODEL like everywhere else; `make notebooks` uses the tiny
-model so that the stored outputs are the ones nbval checks in CI.
+The active model comes from QA_MODEL like everywhere else; `make notebooks` uses `repro`, the
+trained offline model, so that the stored outputs are the ones nbval checks in CI.
 """
 from __future__ import annotations
 
