@@ -7,7 +7,7 @@ and token indices; :mod:`qa_helpers.spark_rules` maps them back to a character s
 
 Spark NLP itself cuts a context at ``maxSentenceLength``. To find answers anywhere in a long
 context, :func:`plan_windows` cuts it into overlapping windows of whole words that each fit;
-every window is answered and the window with the highest Spark NLP score wins.
+every window is answered and the best answer wins (:func:`window_rank`).
 """
 from __future__ import annotations
 
@@ -155,6 +155,15 @@ def plan_windows(
     return windows
 
 
+def window_rank(answer: Answer) -> tuple[bool, float]:
+    """How the windows of a long context compete: an answer beats no answer, then the higher score.
+
+    An empty answer is usually the model's own "not in this window" (start and end on [CLS], as
+    fine-tuning labels such windows), often with a high score; it wins only where every window is empty.
+    """
+    return bool(answer.text), answer.score
+
+
 def answer_rows(pairs: list[tuple[str, str]], model: str | ModelSource | None = None) -> list[RowResult]:
     """One RowResult per pair, in order, through LightPipeline (no DataFrame, low latency)."""
     from sparknlp.base import LightPipeline
@@ -180,7 +189,7 @@ def answer_rows(pairs: list[tuple[str, str]], model: str | ModelSource | None = 
         candidate = to_answer(
             pairs[i][0], pairs[i][1][a:b], result["answer"][0], vocab, offset=a, enc=encodings[i] if whole else None
         )
-        if i not in best or candidate.score > best[i].score:  # the first window wins a tie
+        if i not in best or window_rank(candidate) > window_rank(best[i]):  # the first window wins a tie
             best[i] = candidate
     return [RowResult(error=plan) if isinstance(plan, str) else RowResult(answers=[best[i]]) for i, plan in enumerate(plans)]
 
@@ -236,7 +245,7 @@ def answer_dataframe(df, model: str | ModelSource | None = None):
         pipeline.transform(jobs)
         .withColumn("_a", mapped("question", "context", "answer", "_offset"))
         .groupBy("_row")
-        .agg(F.max_by("_a", F.struct(F.col("_a.score"), -F.col("_offset"))).alias("_a"))
+        .agg(F.max_by("_a", F.struct(F.col("_a.text") != "", F.col("_a.score"), -F.col("_offset"))).alias("_a"))  # window_rank
     )
     return (
         rows.join(answers, "_row", "left")

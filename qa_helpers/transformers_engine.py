@@ -87,6 +87,14 @@ class Windows:
     sequence_ids: list[list[int | None]]
     tokens: list[list[str]]
 
+    def context_spans(self) -> list[tuple[int, int]]:
+        """The characters of the context that each window holds, as ``(start, end)``."""
+        spans = []
+        for offsets, sequence in zip(self.offsets, self.sequence_ids):
+            chars = [o for o, s in zip(offsets, sequence) if s == 1]
+            spans.append((chars[0][0], chars[-1][1]))
+        return spans
+
 
 def encode(
     tokenizer, question: str, context: str, max_seq_len: int = MAX_SEQ_LEN, doc_stride: int = DOC_STRIDE

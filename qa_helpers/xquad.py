@@ -6,6 +6,8 @@ source into the cache folder. This repository never stores a copy.
 """
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import json
 import os
 import urllib.request
@@ -92,3 +94,19 @@ def load_xquad(lang: str, limit: int | None = None, split: str = "all") -> list[
         for qa in paragraph["qas"]
     ]
     return examples[:limit] if limit is not None else examples
+
+
+def long_documents(lang: str, split: str = "heldout", past: int = 2500) -> list[XQuADExample]:
+    """The questions of ``split`` asked of their whole article (the paragraphs joined by blank lines)
+    whose answer starts more than ``past`` characters in: far past one window of the model."""
+    examples = load_xquad(lang, split=split)
+    found = []
+    for article in dict.fromkeys(ex.article for ex in examples):
+        questions = [ex for ex in examples if ex.article == article]
+        paragraphs = list(dict.fromkeys(ex.context for ex in questions))
+        starts = dict(zip(paragraphs, itertools.accumulate([0] + [len(p) + 2 for p in paragraphs])))
+        text = "\n\n".join(paragraphs)
+        for ex in questions:
+            if starts[ex.context] + ex.answer_starts[0] > past:
+                found.append(dataclasses.replace(ex, context=text, answer_starts=tuple(starts[ex.context] + a for a in ex.answer_starts)))
+    return found

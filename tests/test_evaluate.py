@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from qa_helpers import evaluate, repro
+from qa_helpers import evaluate, repro, xquad
 from qa_helpers.examples import LANGUAGES
 from qa_helpers.metrics import f1
 from qa_helpers.report import markdown_table
@@ -22,6 +22,17 @@ def test_xquad_has_1190_parallel_questions_in_each_language():
         assert all(gold in ex.context for ex in examples for gold in ex.answers)
     with pytest.raises(ValueError, match="no language 'xx'"):
         load_xquad("xx")
+
+
+def test_long_documents_are_held_out_questions_asked_of_their_whole_article():
+    docs = xquad.long_documents("en", past=2500)
+    paragraphs = {ex.context for ex in load_xquad("en", split="heldout")}
+    assert docs and [d.id for d in docs] == [ex.id for ex in load_xquad("en", split="heldout") if ex.id in {d.id for d in docs}]
+    for doc in docs:
+        start, gold = doc.answer_starts[0], doc.answers[0]
+        assert doc.article in xquad.SPLITS["heldout"] and start > 2500 and doc.context[start : start + len(gold)] == gold
+        assert all(p in paragraphs for p in doc.context.split("\n\n"))
+    assert len(xquad.long_documents("en", past=4000)) < len(docs)
 
 
 def test_runner_writes_predictions_and_a_consistent_summary(tiny, spark, tmp_path):

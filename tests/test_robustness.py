@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 import qa_helpers as qa
 from qa_helpers import spark_engine, transformers_engine
 from qa_helpers.sources import ModelLoadError
+from qa_helpers.types import Answer
 from qa_helpers.validation import InputError
 
 ENGINES = ["transformers", "spark"]
@@ -71,10 +72,21 @@ def test_long_context_is_windowed_for_spark_and_the_best_window_wins(tiny, spark
     assert all(a2 < b1 for (_, b1), (a2, _) in zip(windows, windows[1:]))  # consecutive windows overlap
     got = qa.answer(question, context, engine="spark", model=tiny)[0]
     per_window = [qa.answer(question, context[a:b], engine="spark", model=tiny)[0] for a, b in windows]
-    best = max(range(len(windows)), key=lambda k: (per_window[k].score, -k))
+    best = max(range(len(windows)), key=lambda k: (*spark_engine.window_rank(per_window[k]), -k))
     assert got.score == per_window[best].score and exact(context, [got])
     if per_window[best].text:
         assert (got.start, got.end) == (per_window[best].start + windows[best][0], per_window[best].end + windows[best][0])
+    df = spark.createDataFrame([(question, context)], "question string, context string")
+    row = qa.answer_dataframe(df, model=tiny).first()  # the DataFrame path windows the same way
+    assert (row.text, row.start, row.end, row.score) == (got.text, got.start, got.end, pytest.approx(got.score))
+
+
+def test_an_answer_beats_a_higher_scoring_empty_window():
+    """An empty answer is the model's "not in this window"; it wins only where every window is empty."""
+    empty, low, high = Answer("", 0, 0, 0.99), Answer("Berkeley", 31, 39, 0.4), Answer("Clara", 11, 16, 0.6)
+    ranked = sorted([empty, low, high], key=spark_engine.window_rank, reverse=True)
+    assert ranked == [high, low, empty]
+    assert max([empty, Answer("", 0, 0, 0.5)], key=spark_engine.window_rank).score == 0.99
 
 
 texts = st.text(

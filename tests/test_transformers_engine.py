@@ -36,6 +36,9 @@ def test_long_context_is_split_into_overlapping_windows_covering_all_of_it(tiny,
         covered |= {o for o, s in zip(offsets, seq_ids) if s == 1}
     spans = sorted(covered)
     assert spans[0][0] == 0 and spans[-1][1] == len(context.rstrip())
+    by_window = windows.context_spans()
+    assert by_window[0][0] == 0 and by_window[-1][1] == len(context.rstrip())
+    assert all(a < b and a < end for (a, end), (b, _) in zip(by_window, by_window[1:]))  # advancing, overlapping
 
 
 def test_answers_from_later_windows_map_to_their_own_position(tiny):
