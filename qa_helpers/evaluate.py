@@ -217,11 +217,11 @@ def score_table(summary: dict):
     import pandas as pd
 
     rows = pd.DataFrame(summary["rows"])
-    langs = list(dict.fromkeys(rows["lang"]))
+    langs = _in_run_order(rows, "lang")
     columns = {("held-out F1 squad", "held-out EM squad"): "held-out", ("F1 squad", "EM squad"): "all XQuAD"}
     table = pd.DataFrame(index=langs + [f"mean of {len(langs)}"])
     for (f1_key, em_key), label in columns.items():
-        for engine in dict.fromkeys(rows["engine"]):
+        for engine in _in_run_order(rows, "engine"):
             scores = rows[rows.engine == engine].set_index("lang").loc[langs, [f1_key, em_key]]
             scores.loc[table.index[-1]] = scores.mean()
             table[f"{label} F1 / EM, {ENGINE_NAMES[engine]}"] = [f"{f:.1f} / {e:.1f}" for f, e in scores.to_numpy()]
@@ -237,12 +237,13 @@ def answer_kinds(folder: Path, split: str = "heldout", mode: str = "multilingual
 
     rows = []
     for lang in LANGUAGES:
+        examples = None
         for engine, name in ENGINE_NAMES.items():
             path = folder / f"predictions.{engine}.{lang}.json"
             if not path.exists():
                 continue
             predictions = json.loads(path.read_text(encoding="utf-8"))
-            examples = load_xquad(lang, split=split)
+            examples = examples or load_xquad(lang, split=split)  # once per language, not per engine
             kinds = [_answer_kind(predictions[ex.id], ex, mode) for ex in examples]
             rows.append({"lang": lang, "engine": name, "questions": len(examples),
                          **{kind: 100 * kinds.count(kind) / len(kinds) for kind in ANSWER_KINDS}})
@@ -257,13 +258,18 @@ def _answer_kind(prediction: str, example: XQuADExample, mode: str) -> str:
     return "partial" if f1(prediction, example.answers, example.lang, mode) > 0 else "no overlap"
 
 
+def _in_run_order(rows, column: str) -> list[str]:
+    """The distinct values of a summary column (languages, engines) in the order the run met them."""
+    return list(dict.fromkeys(rows[column]))
+
+
 def time_table(summary: dict):
     """Minutes per language and engine, and both together, with the total: what a full run costs."""
     import pandas as pd
 
     rows = pd.DataFrame(summary["rows"])
-    in_run_order = lambda key: list(dict.fromkeys(rows[key]))  # noqa: E731
-    minutes = rows.pivot(index="lang", columns="engine", values="seconds").loc[in_run_order("lang"), in_run_order("engine")] / 60
+    order = _in_run_order(rows, "lang"), _in_run_order(rows, "engine")
+    minutes = rows.pivot(index="lang", columns="engine", values="seconds").loc[order] / 60
     minutes["both"] = minutes.sum(axis=1)
     minutes.loc[f"all {len(minutes)}"] = minutes.sum()
     table = minutes.rename(columns=ENGINE_NAMES).round(1).rename_axis("language").reset_index()

@@ -6,12 +6,11 @@ source into the cache folder. This repository never stores a copy.
 """
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import json
 import os
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .examples import LANGUAGES
@@ -107,6 +106,7 @@ def long_documents(lang: str, split: str = "heldout", past: int = 2500) -> list[
         starts = dict(zip(paragraphs, itertools.accumulate([0] + [len(p) + 2 for p in paragraphs])))
         text = "\n\n".join(paragraphs)
         for ex in questions:
-            if starts[ex.context] + ex.answer_starts[0] > past:
-                found.append(dataclasses.replace(ex, context=text, answer_starts=tuple(starts[ex.context] + a for a in ex.answer_starts)))
+            moved = tuple(starts[ex.context] + a for a in ex.answer_starts)
+            if moved[0] > past:
+                found.append(replace(ex, context=text, answer_starts=moved))
     return found
