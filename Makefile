@@ -1,6 +1,8 @@
 # Two commands do all the set-up on a fresh machine (see README):
 #   make test   environment, jars, tiny model, repro model, then pytest (tiny) and nbval on every notebook (repro)
 #   make run    environment, jars, tiny model, repro model, then execute every notebook and render HTML to build/
+#   make unit   (optional) the fast tier: tests that need neither Spark nor a slow build, in about a minute
+#   make lint   (optional) ruff and mypy alone (make test runs them too, in tests/test_architecture.py)
 #   make bench  (optional) the performance benchmark on the full-size offline model
 #   make eval-full  (optional, hours) the full XQuAD run on the trained offline model: scores, time, memory
 #   make finetune   (optional, hours on a CPU) train the LoRA adapter behind `repro` again
@@ -11,7 +13,7 @@ export QA_CACHE ?= $(CURDIR)/.cache
 export QA_XQUAD_DIR ?= $(wildcard $(CURDIR)/../shared/data/xquad)
 export PYTHONHASHSEED = 0
 
-.PHONY: test run bench eval-full finetune prepare java notebooks constraints clean
+.PHONY: test unit lint readme run bench eval-full finetune prepare java notebooks constraints clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +22,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	touch $@
 
 java: $(VENV)/.installed
-	@$(PY) -c "from qa_helpers.spark_session import check_java; print(f'Java {check_java()} found')"
+	@$(PY) -c "from qa_helpers.engines.spark_session import check_java; print(f'Java {check_java()} found')"
 
 prepare: java
 	$(PY) -m qa_helpers fetch-jars
@@ -32,27 +34,41 @@ test: prepare
 	QA_MODEL=tiny $(PY) -m pytest tests
 	QA_MODEL=repro $(PY) -m pytest notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-run: prepare
-	QA_MODEL=$${QA_MODEL:-auto} $(PY) tools/render.py notebooks build
+# The fast tier for the pure modules: no JVM, no slow build (the tiny model is built once, in seconds).
+unit: $(VENV)/.installed
+	QA_MODEL=tiny $(PY) -m pytest tests -m "not spark and not slow"
 
-# Measure every engine path on the full-size offline model; writes qa_helpers/data/benchmark/ (read by notebook 8).
+# README's tables of results are generated from results/ (tools/readme.py); eval-full and bench rewrite them.
+readme: $(VENV)/.installed
+	$(PY) -m tools.readme
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+run: prepare
+	QA_MODEL=$${QA_MODEL:-auto} $(PY) -m tools.render notebooks build
+
+# Measure every engine path on the full-size offline model; writes results/benchmark/ (read by notebook 8).
 bench: prepare
 	$(PY) -m qa_helpers build-model --profile base
-	$(PY) -m qa_helpers.benchmark --model base --out qa_helpers/data/benchmark
+	$(PY) -m qa_helpers bench --model base --out results/benchmark
+	$(PY) -m tools.readme
 
 # The full XQuAD run (11 x 1190 questions, both engines) on the trained offline model: scores on the held-out
 # articles and on all of XQuAD, time and memory (README). Hours on 2 cores; it resumes where it stopped.
 eval-full: prepare
-	$(PY) -m qa_helpers.evaluate --model repro --out qa_helpers/data/evaluation/repro --resume
+	$(PY) -m qa_helpers evaluate --model repro --out results/evaluation/repro --resume
+	$(PY) -m tools.readme
 
 # Train the adapter that `repro` is built from, with the committed run's command (README); resumes where it
 # stopped. Copy the resulting adapter/, record.json, loss.csv and loss.png to qa_helpers/data/repro/ to use it.
 finetune: prepare
-	$(PY) -m qa_helpers.finetune --out .cache/finetune/repro --epochs 0.75 --resume
+	$(PY) -m qa_helpers finetune --out .cache/finetune/repro --epochs 0.75 --resume
 
 # Re-execute the notebooks in place with the trained offline model, so their stored outputs are current.
 notebooks: prepare
-	QA_MODEL=repro $(PY) tools/render.py --in-place notebooks
+	QA_MODEL=repro $(PY) -m tools.render --in-place notebooks
 
 constraints: $(VENV)/.installed
 	$(PY) -m pip freeze --exclude-editable > constraints.txt

@@ -1,26 +1,40 @@
-"""Support package of the multilingual extractive QA tutorial.
+"""Support package of the multilingual extractive QA tutorial: ``import qa_helpers as qa``.
 
-Start here: ``answer(question, context, engine="transformers" | "spark")``.
+Start here: ``qa.answer(question, context, engine="transformers" | "spark")``. Everything the
+notebooks call is reachable from this one namespace; the subpackages show the design:
+
+- ``models``: where models come from (resolution, offline builders, Maven, ONNX export, fine-tuning);
+- ``engines``: transformers and Spark NLP behind one interface;
+- ``analysis``: the engines compared, the languages toured, logits drawn, answers highlighted;
+- ``evaluation``: XQuAD, metrics, the evaluation runner, the benchmark, committed results.
 """
-from .api import answer, answer_batch, answer_dataframe, logits
-from .examples import Example, model_card_examples, multilingual_examples
-from .highlight import highlight_html
-from .sources import ModelSource, describe, resolve_model
-from .types import Answer, RowResult, TokenLogits
+from .analysis import compare, multilingual, plotting
+from .analysis.highlight import highlight_html
+from .api import ENGINES, answer, answer_batch, answer_dataframe, logits
+from .decoding import masked_softmax, top_spans
+from .engines import get_engine, spark_engine, spark_rules, transformers_engine
+from .engines.spark_session import get_spark
+from .evaluation import benchmark, metrics, runner
+from .evaluation.xquad import SPLITS, load_xquad, long_documents, split_label
+from .examples import LANGUAGES, Example, model_card_examples, multilingual_examples
+from .models import finetune, mbert, repro
+from .models.onnx_export import export_for_spark
+from .models.sources import ModelLoadError, ModelSource, describe, resolve_model
+from .results import Answer, RowResult, TokenLogits, context_mask
+from .validation import InputError
 
 __all__ = [
-    "Answer",
-    "Example",
-    "ModelSource",
-    "RowResult",
-    "TokenLogits",
-    "answer",
-    "answer_batch",
-    "answer_dataframe",
-    "describe",
-    "highlight_html",
-    "logits",
-    "model_card_examples",
-    "multilingual_examples",
-    "resolve_model",
+    # answering, with either engine
+    "ENGINES", "answer", "answer_batch", "answer_dataframe", "get_engine", "logits",
+    "Answer", "RowResult", "TokenLogits", "InputError",
+    # which model
+    "ModelLoadError", "ModelSource", "describe", "resolve_model",
+    # examples and data
+    "LANGUAGES", "Example", "model_card_examples", "multilingual_examples",
+    "SPLITS", "load_xquad", "long_documents", "split_label",
+    # what the chapters build
+    "context_mask", "export_for_spark", "get_spark", "highlight_html", "masked_softmax", "top_spans",
+    # the modules a chapter teaches, by name: qa.spark_rules.encode(...)
+    "transformers_engine", "spark_engine", "spark_rules", "compare", "multilingual", "plotting",
+    "metrics", "runner", "benchmark", "mbert", "finetune", "repro",
 ]

@@ -1,22 +1,38 @@
-"""Command line: ``python -m qa_helpers {info,ask,fetch-jars,build-model}``."""
+"""Command line: ``python -m qa_helpers {info,ask,fetch-jars,build-model,evaluate,finetune,bench}``.
+
+``evaluate``, ``finetune`` and ``bench`` hand the rest of the command line to the evaluation runner,
+the fine-tuning recipe and the benchmark (``python -m qa_helpers evaluate --help``).
+"""
 from __future__ import annotations
 
 import argparse
 import sys
 
 from . import api
-from .sources import describe, resolve_model
+from .engines.spark_engine import pipeline_for
+from .engines.spark_session import resolve_jars
+from .evaluation import benchmark, runner
+from .models import finetune
+from .models.mbert import ensure_mbert
+from .models.sources import describe, resolve_model
+
+PROGRAMS = {"evaluate": runner.main, "finetune": finetune.main, "bench": benchmark.main}
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in PROGRAMS:
+        return PROGRAMS[argv[0]](argv[1:]) or 0
     parser = argparse.ArgumentParser(prog="python -m qa_helpers", description=__doc__)
     parser.add_argument("--model", help="real, repro, tiny, base, auto or a folder (default: $QA_MODEL, else real)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("info", help="print the active model")
+    for name, module in (("evaluate", runner), ("finetune", finetune), ("bench", benchmark)):
+        sub.add_parser(name, help=(module.__doc__ or "").strip().splitlines()[0], add_help=False)
     ask = sub.add_parser("ask", help="answer one question")
     ask.add_argument("question")
     ask.add_argument("context")
-    ask.add_argument("--engine", choices=api.ENGINES, default="transformers")
+    ask.add_argument("--engine", choices=list(api.ENGINES), default="transformers")
     ask.add_argument("--top-k", type=int, default=1)
     sub.add_parser("fetch-jars", help="download the Spark NLP jar and its dependencies")
     build = sub.add_parser("build-model", help="build an offline model for both engines")
@@ -28,19 +44,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "fetch-jars":
-        from .spark_session import resolve_jars
-
         record = resolve_jars()
         print(f"Spark NLP jars ready: {record['package']} ({record['mode']}, {len(record['jars'])} jars)")
         return 0
     if args.command == "build-model" and args.profile == "mbert":
-        from .mbert import ensure_mbert
-
         print(f"Pretrained mBERT ready: {ensure_mbert()}")
         return 0
     if args.command == "build-model":
-        from .spark_engine import pipeline_for
-
         source = resolve_model(args.profile)
         pipeline_for(source)  # imports the ONNX export into Spark NLP on first use
         print(f"Offline model '{args.profile}' ready: {source.transformers} and {source.spark}")

@@ -6,21 +6,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from . import spark_engine, transformers_engine
-from .sources import ModelSource
-from .types import Answer, RowResult, TokenLogits
+from .engines import ENGINES, Engine, get_engine, spark_engine, transformers_engine
+from .models.sources import ModelSource
+from .results import Answer, RowResult, TokenLogits
 from .validation import InputError, check_pair, pair_error
 
-ENGINES = ("transformers", "spark")
+__all__ = ["ENGINES", "answer", "answer_batch", "answer_dataframe", "logits"]
 
 
-def _check(engine: str, top_k: int, max_answer_len: int) -> None:
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
+def _check(engine: str, top_k: int, max_answer_len: int) -> Engine:
+    chosen = get_engine(engine)
     if top_k < 1 or max_answer_len < 1:
         raise ValueError(f"top_k and max_answer_len must be at least 1 (got {top_k}, {max_answer_len})")
-    if engine == "spark" and top_k != 1:
-        raise ValueError("Spark NLP returns a single answer per question: use top_k=1 with engine='spark'.")
+    return chosen
 
 
 def answer(
@@ -39,12 +37,9 @@ def answer(
     Raises TypeError for non-text and InputError (a ValueError) for empty text or a question
     that fills more than half of the model's window; see README, "Robustness".
     """
-    _check(engine, top_k, max_answer_len)
+    chosen = _check(engine, top_k, max_answer_len)
     check_pair(question, context)
-    if engine == "spark":
-        row = spark_engine.answer_rows([(question, context)], model)[0]
-    else:
-        row = transformers_engine.answer_rows([(question, context)], model, top_k=top_k, max_answer_len=max_answer_len)[0]
+    row = chosen.answer_rows([(question, context)], model, top_k=top_k, max_answer_len=max_answer_len)[0]
     if row.error:
         raise InputError(row.error)
     return row.answers
@@ -64,7 +59,7 @@ def answer_batch(
     error in ``RowResult.error`` and never stops, drops or reorders the others. For a Spark
     DataFrame use :func:`answer_dataframe`.
     """
-    _check(engine, top_k, max_answer_len)
+    chosen = _check(engine, top_k, max_answer_len)
     rows = list(pairs)
     results: list[RowResult | None] = [None] * len(rows)
     good: list[int] = []
@@ -79,11 +74,8 @@ def answer_batch(
             results[i] = RowResult(error=f"row {i}: {error}")
         else:
             good.append(i)
-    valid = [tuple(rows[i]) for i in good]
-    if engine == "spark":
-        answered = spark_engine.answer_rows(valid, model)
-    else:
-        answered = transformers_engine.answer_rows(valid, model, top_k=top_k, max_answer_len=max_answer_len)
+    valid = [(rows[i][0], rows[i][1]) for i in good]
+    answered = chosen.answer_rows(valid, model, top_k=top_k, max_answer_len=max_answer_len)
     for i, row_result in zip(good, answered):
         results[i] = row_result if row_result.ok else RowResult(error=f"row {i}: {row_result.error}")
     return results  # type: ignore[return-value]

@@ -17,7 +17,12 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from .types import Answer
+from .results import Answer
+
+__all__ = [
+    "masked_log_softmax", "masked_softmax", "merge_windows", "span_log_scores", "span_score_matrix",
+    "spans_to_answers", "top_spans",
+]
 
 
 def masked_log_softmax(logits: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -27,12 +32,14 @@ def masked_log_softmax(logits: np.ndarray, mask: np.ndarray) -> np.ndarray:
     if not mask.any():
         return np.full(logits.shape, -np.inf)
     shifted = np.where(mask, logits - logits[mask].max(), -np.inf)
-    return shifted - np.log(np.exp(shifted).sum())
+    log_probs: np.ndarray = shifted - np.log(np.exp(shifted).sum())
+    return log_probs
 
 
 def masked_softmax(logits: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Softmax over the positions where ``mask`` is True; masked positions get probability 0."""
-    return np.exp(masked_log_softmax(logits, mask))
+    probs: np.ndarray = np.exp(masked_log_softmax(logits, mask))
+    return probs
 
 
 def span_log_scores(
@@ -56,7 +63,8 @@ def span_score_matrix(
     start_logits: np.ndarray, end_logits: np.ndarray, mask: np.ndarray, max_answer_len: int
 ) -> np.ndarray:
     """``p_start[i] * p_end[j]`` for valid spans, 0 elsewhere: the matrix notebook 4 draws."""
-    return np.exp(span_log_scores(start_logits, end_logits, mask, max_answer_len))
+    scores: np.ndarray = np.exp(span_log_scores(start_logits, end_logits, mask, max_answer_len))
+    return scores
 
 
 def top_spans(

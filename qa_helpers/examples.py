@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+__all__ = ["LANGUAGES", "Example", "model_card_examples", "multilingual_examples"]
+
 LANGUAGES = ("en", "es", "de", "el", "ru", "tr", "ar", "vi", "th", "zh", "hi")
 
 

@@ -1,6 +1,8 @@
 """What counts as a valid question/context pair: one rule for every entry point and engine."""
 from __future__ import annotations
 
+__all__ = ["check_pair", "check_question_length", "InputError", "max_question_pieces", "pair_error"]
+
 
 class InputError(ValueError):
     """A question or context the engines cannot answer; the message names the problem."""

@@ -1,9 +1,35 @@
-"""Shared fixtures: the tiny model for both engines, and one Spark session for the whole run."""
+"""Shared fixtures: the tiny model for both engines, and one Spark session for the whole run.
+
+Tiers: a test that uses the ``spark`` fixture or runs with ``engine="spark"`` is marked ``spark``;
+``make unit`` runs what is neither ``spark`` nor ``slow``, and fails any test there that starts
+a JVM without saying so.
+"""
 from __future__ import annotations
 
 import pytest
 
 from qa_helpers import resolve_model
+
+
+def _uses_spark(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return "spark" in getattr(item, "fixturenames", ()) or (callspec is not None and callspec.params.get("engine") == "spark")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _uses_spark(item):
+            item.add_marker(pytest.mark.spark)
+
+
+@pytest.fixture(autouse=True)
+def _spark_only_where_marked(request, monkeypatch):
+    """Outside ``spark`` tests, starting a JVM is an error that names the missing marker."""
+    if request.node.get_closest_marker("spark") is None:
+        def refuse(*args, **kwargs):
+            raise AssertionError(f"{request.node.nodeid} starts Spark: give it the `spark` fixture or mark it `spark`")
+
+        monkeypatch.setattr("pyspark.java_gateway.launch_gateway", refuse)
 
 
 @pytest.fixture(scope="session")
@@ -13,13 +39,13 @@ def tiny():
 
 @pytest.fixture(scope="session")
 def spark():
-    from qa_helpers.spark_session import get_spark
+    from qa_helpers.engines.spark_session import get_spark
 
     return get_spark()
 
 
 @pytest.fixture(scope="session")
 def tiny_torch(tiny):
-    from qa_helpers import transformers_engine
+    from qa_helpers.engines import transformers_engine
 
     return transformers_engine.load(tiny)

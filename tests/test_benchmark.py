@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from qa_helpers import benchmark
+from qa_helpers.evaluation import benchmark
 
 
 def test_every_path_is_measured_and_reported(tiny, spark, tmp_path):

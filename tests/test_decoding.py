@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from qa_helpers.decoding import masked_softmax, merge_windows, span_score_matrix, top_spans
-from qa_helpers.types import Answer
+from qa_helpers.results import Answer
 
 # [CLS] q q [SEP] c c c c [SEP]
 MASK = np.array([0, 0, 0, 0, 1, 1, 1, 1, 0], dtype=bool)

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 import qa_helpers as qa
-from qa_helpers import compare, spark_engine, spark_rules, transformers_engine
-from qa_helpers.compare import compare_engines
+from qa_helpers.analysis import compare
+from qa_helpers.analysis.compare import compare_engines
+from qa_helpers.engines import spark_engine, spark_rules, transformers_engine
 
 ATOL = 1e-4  # float32 logits, two runtimes: observed differences are below 2e-5
 
@@ -24,6 +25,7 @@ def spark_vocab(tiny, spark):
     return spark_engine.pipeline_for(tiny)[1]
 
 
+@pytest.mark.slow
 def test_onnx_gives_the_torch_logits_with_or_without_segment_ids_and_with_padding(tiny, tiny_torch):
     import onnxruntime as ort
 

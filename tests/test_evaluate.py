@@ -1,16 +1,13 @@
 """XQuAD loading and the evaluation runner (tiny model, a small sample, both engines)."""
 import json
-from pathlib import Path
 
 import pytest
 
-from qa_helpers import evaluate, repro, xquad
+from qa_helpers.evaluation import runner, stored, xquad
+from qa_helpers.evaluation.metrics import f1
+from qa_helpers.evaluation.xquad import load_xquad
 from qa_helpers.examples import LANGUAGES
-from qa_helpers.metrics import f1
-from qa_helpers.report import markdown_table
-from qa_helpers.xquad import load_xquad
-
-ROOT = Path(__file__).resolve().parents[1]
+from qa_helpers.models import repro
 
 
 def test_xquad_has_1190_parallel_questions_in_each_language():
@@ -36,7 +33,7 @@ def test_long_documents_are_held_out_questions_asked_of_their_whole_article():
 
 
 def test_runner_writes_predictions_and_a_consistent_summary(tiny, spark, tmp_path):
-    summary = evaluate.evaluate(["en", "th"], ["transformers", "spark"], tiny, limit=4, out=tmp_path, progress=False)
+    summary = runner.evaluate(["en", "th"], ["transformers", "spark"], tiny, limit=4, out=tmp_path, progress=False)
     assert [(r["lang"], r["engine"]) for r in summary["rows"]] == [
         ("en", "transformers"), ("en", "spark"), ("th", "transformers"), ("th", "spark")
     ]
@@ -54,43 +51,44 @@ def test_runner_writes_predictions_and_a_consistent_summary(tiny, spark, tmp_pat
 
 
 def test_an_interrupted_run_keeps_its_summary_and_resume_runs_only_the_rest(tiny, tmp_path, monkeypatch):
-    real = evaluate.evaluate_language
+    real = runner.evaluate_language
 
     def stop_at_german(lang, *args, **kwargs):
         if lang == "de":
             raise KeyboardInterrupt
         return real(lang, *args, **kwargs)
 
-    monkeypatch.setattr(evaluate, "evaluate_language", stop_at_german)
+    monkeypatch.setattr(runner, "evaluate_language", stop_at_german)
     with pytest.raises(KeyboardInterrupt):
-        evaluate.evaluate(["en", "de"], ["transformers"], tiny, limit=3, out=tmp_path, progress=False)
+        runner.evaluate(["en", "de"], ["transformers"], tiny, limit=3, out=tmp_path, progress=False)
     interrupted = json.loads((tmp_path / "summary.json").read_text())
     assert [row["lang"] for row in interrupted["rows"]] == ["en"]
     assert "1 language (en)" in (tmp_path / "summary.md").read_text()
 
     ran = []
-    monkeypatch.setattr(evaluate, "evaluate_language", lambda lang, *a, **k: ran.append(lang) or real(lang, *a, **k))
-    both = evaluate.evaluate(["en", "de"], ["transformers"], tiny, limit=3, out=tmp_path, progress=False, resume=True)
+    monkeypatch.setattr(runner, "evaluate_language", lambda lang, *a, **k: ran.append(lang) or real(lang, *a, **k))
+    both = runner.evaluate(["en", "de"], ["transformers"], tiny, limit=3, out=tmp_path, progress=False, resume=True)
     assert ran == ["de"]
     assert both["rows"][0] == interrupted["rows"][0]
     assert both["seconds"]["transformers"] == pytest.approx(sum(row["seconds"] for row in both["rows"]))
     # A different sample size, or other articles, is a different run: nothing is reused.
-    evaluate.evaluate(["en"], ["transformers"], tiny, limit=2, out=tmp_path, progress=False, resume=True)
+    runner.evaluate(["en"], ["transformers"], tiny, limit=2, out=tmp_path, progress=False, resume=True)
     assert ran == ["de", "en"]
-    heldout = evaluate.evaluate(["en"], ["transformers"], tiny, limit=2, out=tmp_path, progress=False, resume=True, split="heldout")
+    heldout = runner.evaluate(["en"], ["transformers"], tiny, limit=2, out=tmp_path, progress=False, resume=True, split="heldout")
     assert ran == ["de", "en", "en"] and heldout["split"] == "heldout"
     predictions = json.loads((tmp_path / "predictions.transformers.en.json").read_text())
     assert list(predictions) == [ex.id for ex in load_xquad("en", 2, "heldout")]
     assert heldout["rows"][0]["held-out questions"] == 2  # every question of this run is held out
     assert "questions of articles 41-48 (heldout)" in (tmp_path / "summary.md").read_text()
     with pytest.raises(ValueError, match="no language to evaluate"):
-        evaluate.evaluate([], ["transformers"], tiny, out=tmp_path)
+        runner.evaluate([], ["transformers"], tiny, out=tmp_path)
 
 
-def test_the_stored_full_run_is_whole_languages_agrees_with_the_training_record_and_readme_quotes_it():
-    """README's and notebook 7's full-run tables come from the records `make eval-full` wrote, not from memory."""
-    folder = evaluate.EVALUATION_DATA / "repro"
-    summary = evaluate.stored_summary("repro")
+def test_the_stored_full_run_is_whole_languages_and_agrees_with_the_training_record():
+    """README's and notebook 7's full-run tables come from the records `make eval-full` wrote (README's through
+    tools/readme.py, checked in test_architecture)."""
+    folder = stored.RESULTS / "evaluation" / "repro"
+    summary = runner.stored_summary("repro")
     trained = repro.committed_record()["heldout"]
     for lang in dict.fromkeys(row["lang"] for row in summary["rows"]):
         record = json.loads((folder / f"record.{lang}.json").read_text(encoding="utf-8"))
@@ -103,17 +101,14 @@ def test_the_stored_full_run_is_whole_languages_agrees_with_the_training_record_
         transformers = next(row for row in record["rows"] if row["engine"] == "transformers")
         assert transformers["held-out F1 squad"] == pytest.approx(trained[lang]["squad_f1"], abs=0.01)
         assert transformers["held-out EM multilingual"] == pytest.approx(trained[lang]["multilingual_em"], abs=0.01)
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert markdown_table(evaluate.score_table(summary)) in readme
-    assert markdown_table(evaluate.time_table(summary)) in readme
 
 
 def test_held_out_articles_are_scored_on_their_own(tiny, tmp_path, monkeypatch):
     """Scores over the held-out articles alone: the honest number for a model trained on the others."""
     examples = load_xquad("en")
     picked = examples[:3] + [ex for ex in examples if ex.article == 47][:2]
-    monkeypatch.setattr(evaluate, "load_xquad", lambda lang, limit=None, split="all": picked)
-    record = evaluate.evaluate_language("en", ["transformers"], tiny, None, tmp_path, progress=False)
+    monkeypatch.setattr(runner, "load_xquad", lambda lang, limit=None, split="all": picked)
+    record = runner.evaluate_language("en", ["transformers"], tiny, None, tmp_path, progress=False)
     row = record["rows"][0]
     predictions = json.loads((tmp_path / "predictions.transformers.en.json").read_text(encoding="utf-8"))
     expected = 100 * sum(f1(predictions[ex.id], ex.answers, "en", "squad") for ex in picked[3:]) / 2
@@ -128,12 +123,12 @@ def test_score_and_time_tables_are_read_from_a_summary():
         for lang, (f, em) in {"en": (80, 60), "de": (60, 40)}.items()
         for engine, shift in (("transformers", 0), ("spark", -10))
     ]
-    scores = evaluate.score_table({"rows": rows})
+    scores = runner.score_table({"rows": rows})
     assert list(scores.language) == ["en", "de", "mean of 2"]
     assert scores.loc[2, "held-out F1 / EM, transformers"] == "65.0 / 45.0"
     assert scores.loc[0, "all XQuAD F1 / EM, Spark NLP"] == "70.0 / 50.0"
     assert scores.loc[1, "published mBERT zero-shot F1 / EM"] == "70.6 / 54.0"
-    times = evaluate.time_table({"rows": rows})
+    times = runner.time_table({"rows": rows})
     assert list(times.columns) == ["language", "transformers", "Spark NLP", "both"]
     assert times.iloc[-1].tolist() == ["all 2", 4.0, 3.7, 7.7]
 
@@ -146,7 +141,7 @@ def test_answer_kinds_sort_stored_predictions(tmp_path):
     predictions[second.id] = second.answers[0] + " and more words"
     predictions[third.id] = "zzz"
     (tmp_path / "predictions.transformers.en.json").write_text(json.dumps(predictions), encoding="utf-8")
-    kinds = evaluate.answer_kinds(tmp_path)
+    kinds = runner.answer_kinds(tmp_path)
     assert kinds.to_dict("records") == [{
         "lang": "en", "engine": "transformers", "questions": 177,
         "exact": round(100 / 177, 1), "partial": round(100 / 177, 1), "no overlap": round(100 / 177, 1),

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from qa_helpers import finetune as ft
-from qa_helpers.xquad import load_xquad
+from qa_helpers.evaluation.xquad import load_xquad
+from qa_helpers.models import finetune as ft
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +59,7 @@ def test_batch_order_is_fixed_by_the_seed_and_covers_every_window_once_per_epoch
     assert len(order) == -(-2 * len(windows) // config.batch_size)
 
 
+@pytest.mark.slow
 def test_a_stopped_run_resumes_to_the_same_weights_and_writes_adapter_and_record(tiny, tmp_path):
     from safetensors.numpy import load_file
 
@@ -85,6 +86,7 @@ def test_a_stopped_run_resumes_to_the_same_weights_and_writes_adapter_and_record
     assert adapter_config["base_model_name_or_path"] == config.base  # not a path of the machine that trained it
 
 
+@pytest.mark.slow
 def test_a_checkpoint_cut_off_while_being_written_is_not_trusted(tiny, tmp_path):
     config = smoke_config(tiny, max_steps=2)
     ft.finetune(config, tmp_path, progress=False)
@@ -98,6 +100,7 @@ def test_a_checkpoint_cut_off_while_being_written_is_not_trusted(tiny, tmp_path)
     assert ft._load_checkpoint(tmp_path) is None
 
 
+@pytest.mark.slow
 def test_held_out_scores_cover_every_language_and_both_normalisations(tiny, tmp_path):
     config = smoke_config(tiny, languages=("en", "zh"))
     record = ft.finetune(config, tmp_path, progress=False)

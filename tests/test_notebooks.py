@@ -1,13 +1,12 @@
 """Every notebook opens the same way: title, what you learn, Colab badge, set-up, active model."""
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from tools import colab
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-import colab  # noqa: E402
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 

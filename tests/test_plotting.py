@@ -2,6 +2,7 @@
 import warnings
 
 import matplotlib
+import pytest
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -11,6 +12,7 @@ import qa_helpers as qa  # noqa: E402
 from qa_helpers import plotting  # noqa: E402
 
 
+@pytest.mark.slow
 def test_registered_fonts_cover_every_token_of_all_11_languages(tiny):
     tokens = "".join(t for ex in qa.multilingual_examples() for t in qa.logits(ex.question, ex.context, model=tiny).tokens)
     assert plotting.missing_glyphs(tokens) == set()

@@ -1,13 +1,12 @@
 """The HTML render: every stored figure becomes an image, and the index links every notebook."""
-import sys
 from pathlib import Path
 
 import nbformat
 from nbconvert import HTMLExporter
 
+from tools import render
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-import render  # noqa: E402
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
@@ -33,5 +32,5 @@ def test_index_lists_every_notebook_with_its_title(tmp_path):
     entries = [(p.stem + ".html", *render.title_and_summary(nbformat.read(p, as_version=4))) for p in NOTEBOOKS]
     render.write_index(entries, tmp_path / "index.html")
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
-    for href, title, summary in entries:
+    for href, title, _summary in entries:
         assert f'href="{href}"' in index and title in index and title != "(untitled)"

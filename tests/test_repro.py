@@ -5,15 +5,18 @@ for the pretrained mBERT), so they check the build itself in seconds. The last o
 build of the committed adapter, which `make prepare` makes.
 """
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import qa_helpers as qa
-from qa_helpers import finetune as ft
-from qa_helpers import compare, mbert, repro, sources, spark_engine
+from qa_helpers.analysis import compare
+from qa_helpers.engines import spark_engine
+from qa_helpers.evaluation.report import markdown_table
 from qa_helpers.examples import LANGUAGES
-from qa_helpers.report import markdown_table
+from qa_helpers.models import finetune as ft
+from qa_helpers.models import repro
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +32,7 @@ def test_missing_adapter_names_the_fix(tmp_path):
         repro.ensure_repro(tmp_path)
 
 
+@pytest.mark.slow
 def test_merged_weights_give_the_adapted_models_logits_in_torch_and_onnx(tiny, tiny_adapter, tmp_path, monkeypatch):
     import onnxruntime as ort
     import torch
@@ -36,7 +40,7 @@ def test_merged_weights_give_the_adapted_models_logits_in_torch_and_onnx(tiny, t
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
 
     monkeypatch.setenv("QA_CACHE", str(tmp_path))
-    monkeypatch.setattr(mbert, "ensure_mbert", lambda: tiny.transformers)
+    monkeypatch.setattr(repro, "ensure_mbert", lambda: tiny.transformers)
     folder = repro.ensure_repro(tiny_adapter)
     assert folder.name.startswith("repro-v") and (folder / "onnx" / "model.onnx").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == [folder.name]  # no staging left behind
@@ -70,7 +74,7 @@ def test_the_committed_record_describes_the_model_and_readme_quotes_its_scores()
     assert f"held-out F1 {mean['squad_f1']:.1f}" in repro.describe_repro()
     assert record["split"] == {"all": [0, 48], "train": [0, 40], "heldout": [40, 48], "unit": "articles of XQuAD in file order"}
     assert set(record["heldout"]) == set(LANGUAGES) | {"mean"}
-    readme = (sources.Path(repro.__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert markdown_table(repro.heldout_table()) in readme
 
 

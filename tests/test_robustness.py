@@ -6,9 +6,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import qa_helpers as qa
-from qa_helpers import spark_engine, transformers_engine
-from qa_helpers.sources import ModelLoadError
-from qa_helpers.types import Answer
+from qa_helpers.engines import spark_engine, transformers_engine
+from qa_helpers.models.sources import ModelLoadError
+from qa_helpers.results import Answer
 from qa_helpers.validation import InputError
 
 ENGINES = ["transformers", "spark"]
@@ -168,7 +168,7 @@ def test_corrupt_spark_model_folder_says_so(tiny, spark, tmp_path):
     (broken / "metadata").mkdir()
     source = qa.ModelSource("broken", "broken copy", None, str(broken))
     with pytest.raises(ModelLoadError, match="could not be loaded"):
-        spark_engine.load_qa_model(source)
+        spark_engine.load(source)
 
 
 def test_context_without_readable_characters_gives_the_documented_empty_results(tiny, spark):

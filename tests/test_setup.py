@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from qa_helpers import spark_session
+from qa_helpers.engines import spark_session
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def pins(lines):
     """{normalised name: version} for every `name==version` line (PEP 503 names)."""
-    found = (re.match(r"\s*-?\s*([A-Za-z0-9_.\-]+)==([^\s]+)", l).groups() for l in lines if "==" in l)
+    found = (re.match(r"\s*-?\s*([A-Za-z0-9_.\-]+)==([^\s]+)", line).groups() for line in lines if "==" in line)
     return {re.sub(r"[-_.]+", "-", name).lower(): version for name, version in found}
 
 

@@ -4,7 +4,8 @@ import shutil
 import pytest
 
 import qa_helpers as qa
-from qa_helpers import sources, transformers_engine
+from qa_helpers.engines import transformers_engine
+from qa_helpers.models import sources
 
 
 def test_qa_model_variable_chooses_and_every_entry_point_can_name_it(monkeypatch, tiny):
@@ -33,10 +34,9 @@ def test_bad_folders_say_what_was_expected(tmp_path):
 
 def test_engine_without_its_model_says_so(tiny):
     only_hf = qa.resolve_model(tiny.transformers)
-    from qa_helpers import spark_engine
-
+    from qa_helpers.engines import spark_engine
     with pytest.raises(ValueError, match="has no Spark NLP model"):
-        spark_engine.load_qa_model(only_hf)
+        spark_engine.load(only_hf)
 
 
 def test_real_hub_id_loads_through_from_pretrained_from_a_local_hub_cache(tiny, tmp_path, monkeypatch):

@@ -1,5 +1,5 @@
 """The Python replica of Spark NLP's tokenizer, on the cases where it differs from transformers."""
-from qa_helpers import spark_rules as sr
+from qa_helpers.engines import spark_rules as sr
 
 VOCAB = {t: i for i, t in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "Fisica", "de", "##e", "d", "ab", "##c"])}
 

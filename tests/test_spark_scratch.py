@@ -4,14 +4,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from qa_helpers.spark_session import SCRATCH_PREFIX, sweep_stale_scratch
+from qa_helpers.engines.spark_session import SCRATCH_PREFIX, sweep_stale_scratch
 
 ROOT = Path(__file__).resolve().parents[1]
 
 CHILD = """
 import os, sys
 from pathlib import Path
-from qa_helpers import spark_engine
+from qa_helpers.engines import spark_engine
 rows = spark_engine.answer_rows([("Who went home?", "Ana went home.")], "tiny")
 assert rows[0].error is None, rows[0].error
 (scratch,) = Path(sys.argv[1]).glob(f"qa-spark-{os.getpid()}-*")

@@ -5,7 +5,7 @@ import struct
 import numpy as np
 import pytest
 
-from qa_helpers.tf_checkpoint import CheckpointError, read_index, read_tensors
+from qa_helpers.models.tf_checkpoint import CheckpointError, read_index, read_tensors
 
 DTYPE_CODES = {np.dtype(np.float32): 1, np.dtype(np.int32): 3, np.dtype(np.int64): 9}
 

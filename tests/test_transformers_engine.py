@@ -2,7 +2,7 @@
 import pytest
 
 import qa_helpers as qa
-from qa_helpers import transformers_engine
+from qa_helpers.engines import transformers_engine
 from qa_helpers.examples import LANGUAGES
 
 

@@ -1,7 +1,7 @@
 """The Colab badge and set-up cell of every notebook, generated from one repository URL.
 
 The URL lives in pyproject.toml ([project.urls] Repository). After changing it, run
-``python tools/colab.py`` to rewrite the badges and set-up cells; tests/test_notebooks.py
+``python -m tools.colab`` to rewrite the badges and set-up cells; tests/test_notebooks.py
 checks that every notebook carries the current ones.
 """
 from __future__ import annotations
@@ -43,7 +43,7 @@ def sync(notebook: Path) -> bool:
     nb = nbformat.read(notebook, as_version=4)
     before = nbformat.writes(nb)
     title = nb.cells[0]
-    lines = [l for l in title.source.splitlines() if "colab-badge.svg" not in l]
+    lines = [line for line in title.source.splitlines() if "colab-badge.svg" not in line]
     title.source = "\n".join([lines[0], "", badge(notebook), *lines[1:]]).replace("\n\n\n", "\n\n")
     for cell in nb.cells:
         if cell.cell_type == "code" and cell.source.startswith(SETUP_MARKER):

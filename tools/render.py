@@ -1,7 +1,7 @@
 """Execute the tutorial notebooks headless, and render them to HTML with an index page.
 
-    python tools/render.py notebooks build        # execute copies, write build/*.html + index.html
-    python tools/render.py --in-place notebooks   # execute and save the notebooks themselves
+    python -m tools.render notebooks build        # execute copies, write build/*.html + index.html
+    python -m tools.render --in-place notebooks   # execute and save the notebooks themselves
 
 The active model comes from QA_MODEL like everywhere else; `make notebooks` uses `repro`, the
 trained offline model, so that the stored outputs are the ones nbval checks in CI.
@@ -34,7 +34,7 @@ def title_and_summary(nb: nbformat.NotebookNode) -> tuple[str, str]:
     for cell in nb.cells:
         if cell.cell_type == "markdown" and cell.source.lstrip().startswith("# "):
             lines = cell.source.strip().splitlines()
-            body = [l for l in lines[1:] if l.strip() and not l.lstrip().startswith(("[![", "<a"))]
+            body = [line for line in lines[1:] if line.strip() and not line.lstrip().startswith(("[![", "<a"))]
             return lines[0][2:].strip(), (body[0] if body else "")
     return "(untitled)", ""
 

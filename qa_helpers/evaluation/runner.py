@@ -1,9 +1,9 @@
-"""Evaluate a model on XQuAD in either engine: ``python -m qa_helpers.evaluate``.
+"""Evaluate a model on XQuAD in either engine: ``python -m qa_helpers evaluate``.
 
 For every language and engine it answers the questions in batches (with a progress bar),
 writes the predictions (``predictions.<engine>.<lang>.json``, question id -> answer text) and a
 summary (``summary.csv``, ``summary.md``, ``summary.json``): EM and F1 under both
-normalisations of :mod:`qa_helpers.metrics`, over all questions and over the held-out articles
+normalisations of :mod:`qa_helpers.evaluation.metrics`, over all questions and over the held-out articles
 alone (those the ``repro`` model never trained on), how often the two engines agree, and the
 time and peak memory of the run, measured here. Each finished language also leaves ``record.<lang>.json``,
 from which ``--resume`` goes on after an interruption.
@@ -20,26 +20,23 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .api import answer_batch
-from .examples import LANGUAGES
+from ..api import answer_batch
+from ..examples import LANGUAGES
+from ..models.sources import ModelSource, describe, resolve_model
+from . import stored
 from .metrics import MODES, exact_match, f1
+from .published import PUBLISHED_MBERT_ZERO_SHOT, published_mean
 from .report import markdown_table
-from .sources import ModelSource, describe, resolve_model
 from .xquad import SPLITS, XQuADExample, load_xquad, split_label
 
+__all__ = [
+    "ANSWER_KINDS", "BATCH", "ENGINE_NAMES", "answer_kinds", "evaluate", "evaluate_language", "main",
+    "predict", "score", "score_table", "stored_summary", "time_table",
+]
+
 BATCH = 64  # questions per call of answer_batch (and per progress-bar step)
-EVALUATION_DATA = Path(__file__).parent / "data" / "evaluation"  # committed full runs (make eval-full)
 ENGINE_NAMES = {"transformers": "transformers", "spark": "Spark NLP"}
 ANSWER_KINDS = ("exact", "partial", "no overlap", "empty")
-
-# mBERT fine-tuned on English SQuAD v1.1, evaluated zero-shot on XQuAD (F1, EM): the "mBERT" row
-# of the Baselines tables in the XQuAD repository README (google-deepmind/xquad; Artetxe et al. 2020).
-PUBLISHED_MBERT_ZERO_SHOT = {
-    "en": (83.5, 72.2), "es": (75.5, 56.9), "de": (70.6, 54.0), "el": (62.6, 44.9), "ru": (71.3, 53.3),
-    "tr": (55.4, 40.1), "ar": (61.5, 45.1), "vi": (69.5, 49.6), "th": (42.7, 33.5), "zh": (58.0, 48.3),
-    "hi": (59.2, 46.0),
-}
-
 
 def predict(examples: list[XQuADExample], engine: str, model: ModelSource, progress: bool = True) -> dict[str, str]:
     """Question id -> predicted answer text ("" for a row that could not be answered)."""
@@ -80,10 +77,10 @@ def _peak_memory_mb() -> dict[str, float]:
 def _high_water_mark(process) -> int:
     """Peak resident bytes of a process: VmHWM from /proc where there is one, else the current RSS."""
     try:
-        status = Path(f"/proc/{process.pid}/status").read_text()
-        return int(re.search(r"VmHWM:\s+(\d+) kB", status)[1]) * 1024
-    except (OSError, TypeError):
-        return process.memory_info().rss
+        peak = re.search(r"VmHWM:\s+(\d+) kB", Path(f"/proc/{process.pid}/status").read_text())
+    except OSError:
+        peak = None
+    return int(peak[1]) * 1024 if peak else int(process.memory_info().rss)
 
 
 def evaluate_language(
@@ -104,7 +101,7 @@ def evaluate_language(
         row = {"lang": lang, "engine": engine, "questions": len(examples), "seconds": seconds}
         for mode in MODES:
             row[f"EM {mode}"], row[f"F1 {mode}"] = score(examples, by_engine[engine], mode)
-        if heldout:  # the articles qa_helpers.finetune never trains on: the honest number for `repro`
+        if heldout:  # the articles qa_helpers.models.finetune never trains on: the honest number for `repro`
             row["held-out questions"] = len(heldout)
             for mode in MODES:
                 row[f"held-out EM {mode}"], row[f"held-out F1 {mode}"] = score(heldout, by_engine[engine], mode)
@@ -148,7 +145,7 @@ def evaluate(
 ) -> dict:
     """Run, score and write everything; returns the summary (also written to ``out``).
 
-    ``split`` picks XQuAD's articles (:data:`qa_helpers.xquad.SPLITS`): ``heldout`` gives the
+    ``split`` picks XQuAD's articles (:data:`qa_helpers.evaluation.xquad.SPLITS`): ``heldout`` gives the
     honest numbers of ``repro`` quickly, ``all`` the full table.
 
     Each language is finished (both engines) before the next starts, and leaves a record in ``out``.
@@ -201,14 +198,21 @@ def _write_summary(summary: dict, out: Path) -> None:
     (out / "summary.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def published_mean(langs: list[str]) -> tuple[float, float]:
-    """Published mBERT zero-shot F1 and EM, averaged over ``langs``."""
-    return tuple(sum(PUBLISHED_MBERT_ZERO_SHOT[lang][k] for lang in langs) / len(langs) for k in (0, 1))
-
-
 def stored_summary(name: str = "repro") -> dict:
     """The summary of a run that ``make eval-full`` wrote and the project committed (README and notebook 7 quote it)."""
-    return json.loads((EVALUATION_DATA / name / "summary.json").read_text(encoding="utf-8"))
+    return stored.read_json(f"evaluation/{name}/summary.json")
+
+
+def _prediction_files(run: str | Path) -> dict[tuple[str, str], Path]:
+    """(language, engine) -> predictions file, of a committed run (by name) or of a local run folder."""
+    if isinstance(run, Path):
+        found = {(lang, engine): run / f"predictions.{engine}.{lang}.json" for lang in LANGUAGES for engine in ENGINE_NAMES}
+        return {key: path for key, path in found.items() if path.exists()}
+    rows = stored_summary(run)["rows"]
+    return {
+        (row["lang"], row["engine"]): stored.result_path(f"evaluation/{run}/predictions.{row['engine']}.{row['lang']}.json")
+        for row in rows
+    }
 
 
 def score_table(summary: dict):
@@ -230,17 +234,21 @@ def score_table(summary: dict):
     return table.rename_axis("language").reset_index()
 
 
-def answer_kinds(folder: Path, split: str = "heldout", mode: str = "multilingual"):
+def answer_kinds(run: str | Path = "repro", split: str = "heldout", mode: str = "multilingual"):
     """How each language's answers went, per engine, from a run's stored predictions: the share (%) that
-    match the gold exactly, overlap it in part, share no token with it, or are empty."""
+    match the gold exactly, overlap it in part, share no token with it, or are empty.
+
+    ``run`` is a committed run's name (``results/evaluation/<run>``) or the folder a run wrote.
+    """
     import pandas as pd
 
+    files = _prediction_files(run)
     rows = []
     for lang in LANGUAGES:
         examples = None
         for engine, name in ENGINE_NAMES.items():
-            path = folder / f"predictions.{engine}.{lang}.json"
-            if not path.exists():
+            path = files.get((lang, engine))
+            if path is None:
                 continue
             predictions = json.loads(path.read_text(encoding="utf-8"))
             examples = examples or load_xquad(lang, split=split)  # once per language, not per engine
@@ -278,7 +286,7 @@ def time_table(summary: dict):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m qa_helpers.evaluate", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m qa_helpers evaluate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", help="real, repro, tiny, base or a folder (default: $QA_MODEL, else real)")
     parser.add_argument("--langs", default=",".join(LANGUAGES), help="comma-separated language codes")

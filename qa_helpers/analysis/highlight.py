@@ -10,8 +10,8 @@ from __future__ import annotations
 import html
 import unicodedata
 
-from .decoding import masked_softmax
-from .types import Answer, TokenLogits
+from ..decoding import masked_softmax
+from ..results import Answer, TokenLogits
 
 __all__ = ["highlight_html", "text_direction"]
 

@@ -1,6 +1,8 @@
 """Markdown tables for the reports that README quotes (benchmark results, evaluation summary)."""
 from __future__ import annotations
 
+__all__ = ["markdown_table"]
+
 
 def markdown_table(table) -> str:
     """A pandas table's columns as a Markdown table; missing values become empty cells."""

@@ -27,12 +27,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .decoding import masked_softmax
+from ..config import MAX_POSITIONS
+from ..decoding import masked_softmax
+from ..writing_systems import is_bert_chinese
+
+__all__ = [
+    "MAX_CHARS_PER_WORD", "basic_tokenize", "cuts_a_word", "decode", "encode", "normalize_word",
+    "segment_ids", "span_from_indices", "SparkEncoding", "SparkPiece", "SparkSpan", "SparkWord",
+    "strip_accents", "wordpiece",
+]
 
 MAX_CHARS_PER_WORD = 200
 _JAVA_NON_BREAKING = {"\u00a0", "\u2007", "\u202f"}
 _JAVA_EXTRA_WHITESPACE = set("\t\n\u000b\f\r\u001c\u001d\u001e\u001f")
-_CHINESE_RANGES = [(0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0xF900, 0xFAFF)]  # BMP blocks only
 
 
 def _is_whitespace(char: str) -> bool:
@@ -58,11 +65,6 @@ def _is_punctuation(char: str) -> bool:
     if 33 <= cp <= 47 or 58 <= cp <= 64 or 91 <= cp <= 96 or 123 <= cp <= 126:
         return True
     return cp <= 0xFFFF and "PUNCTUATION" in unicodedata.name(char, "")
-
-
-def _is_chinese(char: str) -> bool:
-    cp = ord(char)
-    return any(lo <= cp <= hi for lo, hi in _CHINESE_RANGES)
 
 
 def strip_accents(text: str) -> str:
@@ -117,13 +119,13 @@ def basic_tokenize(text: str) -> list[SparkWord]:
         while end < n and not (
             _is_filtered(text[end])
             or _is_punctuation(text[end])
-            or _is_chinese(text[end])
+            or is_bert_chinese(text[end])
             or _is_whitespace(text[end])
         ):
             end += 1
         if end > i:
             append(i, end)
-        if end < n and (_is_punctuation(text[end]) or _is_chinese(text[end])):
+        if end < n and (_is_punctuation(text[end]) or is_bert_chinese(text[end])):
             append(end, end + 1)
         i = end + 1
     return words
@@ -171,7 +173,7 @@ def _pieces(words: list[SparkWord], vocab: dict[str, int], in_context: bool) -> 
     ]
 
 
-def encode(question: str, context: str, vocab: dict[str, int], max_length: int = 512) -> SparkEncoding:
+def encode(question: str, context: str, vocab: dict[str, int], max_length: int = MAX_POSITIONS) -> SparkEncoding:
     """``encodeSequence``: [CLS] question [SEP] context [SEP], the context cut to fit."""
     q_words, c_words = basic_tokenize(question), basic_tokenize(context)
     q_pieces, c_pieces = _pieces(q_words, vocab, False), _pieces(c_words, vocab, True)
@@ -191,7 +193,7 @@ def encode(question: str, context: str, vocab: dict[str, int], max_length: int =
 def segment_ids(ids: list[int], sep_id: int, engine: str) -> list[int]:
     """The token_type_ids the model computes with inside Spark NLP, by the model's ``getEngine()``.
 
-    ``onnx``: Spark NLP feeds 0 everywhere, and the graphs :mod:`qa_helpers.onnx_export` writes
+    ``onnx``: Spark NLP feeds 0 everywhere, and the graphs :mod:`qa_helpers.models.onnx_export` writes
     turn that into BERT's own segments (0 up to and including the first [SEP], 1 after it).
     ``tensorflow`` (the published Spark NLP model): 0 up to the first [SEP], 1 from that [SEP] on.
     """

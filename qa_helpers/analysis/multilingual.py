@@ -1,10 +1,12 @@
 """How the 11 languages look to the model: tokenisation statistics and cross-lingual grids."""
 from __future__ import annotations
 
-from . import spark_rules, transformers_engine
-from .api import answer_batch
-from .examples import Example
-from .sources import ModelSource, resolve_model
+from ..api import answer_batch
+from ..engines import spark_rules, transformers_engine
+from ..examples import Example
+from ..models.sources import ModelSource, resolve_model
+
+__all__ = ["cross_lingual_grid", "tokenization_stats", "words_and_pieces"]
 
 
 def words_and_pieces(text: str, model: str | ModelSource | None = None) -> list[tuple[str, list[str]]]:

@@ -7,7 +7,7 @@ Every difference between the engines' answers should come from a documented rule
   gives other input ids than the transformers tokenizer;
 - ``segment ids``: Spark NLP gives a TensorFlow model (the published one) segment 1 from the
   first [SEP] on, that [SEP] included; BERT gives that [SEP] segment 0. (Spark NLP feeds an ONNX
-  model 0 everywhere; the graphs :mod:`qa_helpers.onnx_export` writes derive BERT's segments.)
+  model 0 everywhere; the graphs :mod:`qa_helpers.models.onnx_export` writes derive BERT's segments.)
 - ``truncation``: Spark NLP cuts the context at ``maxSentenceLength``; transformers uses windows;
 - ``whole words``: the span begins or ends inside a word, where transformers answers with the
   exact characters and Spark NLP with the words whose first piece is inside.
@@ -18,10 +18,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import spark_rules, transformers_engine
-from .decoding import top_spans
-from .sources import ModelSource, resolve_model
-from .types import Answer
+from ..api import answer_batch
+from ..decoding import top_spans
+from ..engines import spark_engine, spark_rules, transformers_engine
+from ..models.sources import ModelSource, resolve_model
+from ..results import Answer
+
+__all__ = ["char_overlap", "compare_engines", "difference_reasons", "EngineRow", "spark_rule_answer"]
 
 
 def spark_rule_answer(
@@ -35,7 +38,9 @@ def spark_rule_answer(
     return spark_rules.decode(*_logits_as_in_spark(qa_model, enc, vocab, engine), enc)
 
 
-def _logits_as_in_spark(qa_model, enc: spark_rules.SparkEncoding, vocab: dict[str, int], engine: str):
+def _logits_as_in_spark(
+    qa_model, enc: spark_rules.SparkEncoding, vocab: dict[str, int], engine: str
+) -> tuple[np.ndarray, np.ndarray]:
     """Torch start/end logits for Spark NLP's ids with the segment ids the model sees there."""
     segments = spark_rules.segment_ids(enc.ids, vocab["[SEP]"], engine)
     return transformers_engine.forward(qa_model, [enc.ids], [segments])[0]
@@ -54,7 +59,7 @@ def difference_reasons(
         reasons.add("tokenisation")
     if hf["token_type_ids"] != spark_rules.segment_ids(hf["input_ids"], tokenizer.sep_token_id, engine):
         reasons.add("segment ids")
-    if len(hf["input_ids"]) > transformers_engine.MAX_SEQ_LEN or len(enc.pieces) + 3 > len(enc.ids):
+    if len(hf["input_ids"]) > transformers_engine.WINDOW_LENGTH or len(enc.pieces) + 3 > len(enc.ids):
         reasons.add("truncation")
     start, end = _logits_as_in_spark(qa_model, enc, vocab, engine)
     context_mask = np.zeros(len(enc.ids), dtype=bool)
@@ -95,9 +100,6 @@ class EngineRow:
 
 def compare_engines(pairs: list[tuple[str, str]], model: str | ModelSource | None = None) -> list[EngineRow]:
     """Answer every pair with both engines and explain each difference."""
-    from . import spark_engine
-    from .api import answer_batch
-
     source = resolve_model(model)
     pipeline, vocab = spark_engine.pipeline_for(source)
     engine = pipeline.stages[-1].getEngine()

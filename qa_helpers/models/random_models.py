@@ -24,14 +24,20 @@ from pathlib import Path
 
 import numpy as np
 
-from .examples import model_card_examples, multilingual_examples
+from ..config import MAX_POSITIONS, cache_dir, quiet_transformers
+from ..examples import model_card_examples, multilingual_examples
+from ..writing_systems import CJK_UNIFIED, THAI, is_bert_chinese, is_unspaced
 from .onnx_export import export_for_spark
-from .sources import cache_dir
+
+__all__ = [
+    "BASE_VOCAB_SIZE", "DESCRIPTIONS", "MAX_WORD_CHARS", "PROFILES", "SCRIPT_RANGES", "SEED",
+    "SPECIAL_TOKENS", "VERSION", "build_transformers", "build_vocab", "ensure_built", "model_dir",
+    "script_characters",
+]
 
 SEED = 20261124
 VERSION = "2"  # bump when the recipe below changes, so caches rebuild (2: ONNX derives segment ids)
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]  # [PAD] must be id 0 for Spark NLP
-MAX_POSITIONS = 512
 PROFILES = {
     "tiny": dict(hidden_size=64, num_hidden_layers=2, num_attention_heads=2, intermediate_size=128),
     "base": dict(hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072),
@@ -49,23 +55,19 @@ SCRIPT_RANGES = [
     (0x0400, 0x04FF),  # Cyrillic
     (0x0600, 0x06FF),  # Arabic
     (0x0900, 0x097F),  # Devanagari (Hindi)
-    (0x0E00, 0x0E7F),  # Thai
+    THAI,
     (0x1E00, 0x1EFF),  # Latin Extended Additional (Vietnamese)
     (0x2010, 0x205E),  # General Punctuation
     (0x3000, 0x303F),  # CJK Symbols and Punctuation
-    (0x4E00, 0x9FFF),  # CJK Unified Ideographs (Chinese)
+    CJK_UNIFIED,  # Chinese
     (0xFF01, 0xFF5E),  # Fullwidth forms
 ]
-MAX_WORD_CHARS = 12
+MAX_WORD_CHARS = 12  # words longer than this stay split into pieces, as rare words do in mBERT
 DESCRIPTIONS = {
     "tiny": f"tiny random test model v{VERSION} (seed {SEED}; offline; its answers are meaningless)",
     "base": f"full-size random model v{VERSION} (bert-base-multilingual-cased shape, seed {SEED}; "
     "for benchmarks; its answers are meaningless)",
-}  # words longer than this stay split into pieces, as rare words do in mBERT
-
-
-def _is_cjk_ideograph(char: str) -> bool:
-    return 0x4E00 <= ord(char) <= 0x9FFF
+}
 
 
 def script_characters() -> list[str]:
@@ -76,11 +78,6 @@ def script_characters() -> list[str]:
         for cp in range(lo, hi + 1)
         if unicodedata.category(chr(cp)) not in ("Cn", "Cc", "Cs", "Co")
     ]
-
-
-def _is_unspaced_script(char: str) -> bool:
-    """Thai and Chinese are written without spaces between words."""
-    return _is_cjk_ideograph(char) or 0x0E00 <= ord(char) <= 0x0E7F
 
 
 def _corpus_words() -> list[str]:
@@ -96,7 +93,7 @@ def _corpus_words() -> list[str]:
     words = {word for text in texts for word, _ in pre.pre_tokenize_str(text)}
     return sorted(
         w for w in words
-        if 1 < len(w) <= MAX_WORD_CHARS and not any(_is_unspaced_script(c) for c in w)
+        if 1 < len(w) <= MAX_WORD_CHARS and not any(is_unspaced(c) for c in w)
     )
 
 
@@ -107,7 +104,7 @@ def build_vocab(size: int | None = None) -> list[str]:
     ``size`` pads the list with ``[unused<i>]`` entries, to match a real vocabulary's size.
     """
     chars = script_characters()
-    continuations = ["##" + c for c in chars if not _is_cjk_ideograph(c)]
+    continuations = ["##" + c for c in chars if not is_bert_chinese(c)]
     vocab = SPECIAL_TOKENS + chars + continuations
     seen = set(vocab)
     vocab += [w for w in _corpus_words() if w not in seen]
@@ -145,8 +142,6 @@ def _random_weights(model) -> dict:
 
 def build_transformers(out_dir: Path, profile: str = "tiny") -> None:
     """Write the model and its tokenizer as a transformers ``save_pretrained`` folder."""
-    from .transformers_engine import quiet_transformers
-
     quiet_transformers()
     import torch
     from transformers import BertConfig, BertForQuestionAnswering, BertTokenizer

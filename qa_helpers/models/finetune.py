@@ -1,14 +1,14 @@
-"""Fine-tune multilingual BERT for extractive QA on XQuAD: ``python -m qa_helpers.finetune``.
+"""Fine-tune multilingual BERT for extractive QA on XQuAD: ``python -m qa_helpers finetune``.
 
 The recipe, step by step (notebook 9 walks through it):
 
-1. Data: XQuAD in all 11 languages, split by article (:data:`qa_helpers.xquad.SPLITS`): the
+1. Data: XQuAD in all 11 languages, split by article (:data:`qa_helpers.evaluation.xquad.SPLITS`): the
    first 40 articles train, the last 8 are held out in every language.
 2. Windows and labels: each question + context becomes windows of ``max_seq_len`` pieces with
-   ``doc_stride`` shared (the same :func:`~qa_helpers.transformers_engine.encode` that answers
+   ``doc_stride`` shared (the same :func:`~qa_helpers.engines.transformers_engine.encode` that answers
    questions); the gold answer's characters are mapped to its first and last piece through the
    offsets; a window that does not contain the whole answer is labelled [CLS] (position 0).
-3. Model: pretrained mBERT (:mod:`qa_helpers.mbert`) with a fresh QA head, trained with LoRA
+3. Model: pretrained mBERT (:mod:`qa_helpers.models.mbert`) with a fresh QA head, trained with LoRA
    (``peft``): small low-rank updates of every linear layer plus the QA head, so what is trained
    fits in a few MB and can be committed.
 4. Loop: AdamW, linear warm-up and decay, batches of similar length (less padding), bf16
@@ -32,17 +32,24 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from .examples import LANGUAGES
-from .transformers_engine import DOC_STRIDE, MAX_SEQ_LEN, encode, quiet_transformers
-from .validation import InputError
-from .xquad import SPLITS, XQuADExample, load_xquad
+from ..config import quiet_transformers
+from ..engines.transformers_engine import STRIDE, WINDOW_LENGTH, encode
+from ..evaluation.metrics import MODES
+from ..evaluation.runner import predict, score
+from ..evaluation.xquad import SPLITS, XQuADExample, load_xquad
+from ..examples import LANGUAGES
+from ..results import context_mask
+from ..validation import InputError
+from .mbert import ensure_mbert, pretrained_qa_model
+from .sources import resolve_model
 
 __all__ = [
     "FinetuneError", "TrainConfig", "TrainingWindow", "build_model", "finetune", "heldout_scores", "label_windows",
-    "pretrained_qa_model", "training_windows",
+    "training_windows",
 ]
 
 CHECKPOINT, ADAPTER, RECORD = "checkpoint", "adapter", "record.json"
@@ -58,8 +65,8 @@ class TrainConfig:
 
     base: str = "mbert"  # the pretrained model: 'mbert', or a transformers folder
     languages: tuple[str, ...] = LANGUAGES
-    max_seq_len: int = MAX_SEQ_LEN
-    doc_stride: int = DOC_STRIDE
+    max_seq_len: int = WINDOW_LENGTH
+    doc_stride: int = STRIDE
     lora_r: int = 16
     lora_alpha: int = 32
     lora_dropout: float = 0.0  # dropout masks cost a third of a CPU step (profiled); hidden dropout stays 0.1
@@ -95,7 +102,7 @@ def label_windows(tokenizer, example: XQuADExample, max_seq_len: int, doc_stride
     answer_end = answer_start + len(example.answers[0])  # exclusive, in characters
     labelled = []
     for w, offsets in enumerate(windows.offsets):
-        context_pieces = [i for i, s in enumerate(windows.sequence_ids[w]) if s == 1]
+        context_pieces = np.flatnonzero(context_mask(windows.sequence_ids[w])).tolist()
         start = end = 0
         if offsets[context_pieces[0]][0] <= answer_start and offsets[context_pieces[-1]][1] >= answer_end:
             start = next(i for i in context_pieces if offsets[i][1] > answer_start)
@@ -169,24 +176,8 @@ def _cpu_has_bf16() -> bool:
     return " avx512_bf16" in flags or " amx_bf16" in flags
 
 
-def pretrained_qa_model(base: str, **config_overrides):
-    """``BertForQuestionAnswering`` from a pretrained folder, without transformers' load report
-    (which lists the masked-LM head left out and the new, untrained QA head: expected here)."""
-    from transformers import AutoModelForQuestionAnswering
-    from transformers.utils import logging as hf_logging
-
-    verbosity = hf_logging.get_verbosity()
-    hf_logging.set_verbosity_error()
-    try:
-        return AutoModelForQuestionAnswering.from_pretrained(base, use_safetensors=True, **config_overrides)
-    finally:
-        hf_logging.set_verbosity(verbosity)
-
-
 def base_folder(config: TrainConfig) -> str:
     """The pretrained model's folder: the converted mBERT (built on first use) or ``config.base``."""
-    from .mbert import ensure_mbert
-
     return str(ensure_mbert()) if config.base == "mbert" else config.base
 
 
@@ -325,7 +316,7 @@ def finetune(
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=config.learning_rate, weight_decay=config.weight_decay)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * len(order)), len(order))
-    state = {"step": 0, "seconds": 0.0, "losses": [], "fingerprint": fingerprint}
+    state: dict[str, Any] = {"step": 0, "seconds": 0.0, "losses": [], "fingerprint": fingerprint}
     if resume and checkpoint is not None:
         saved = json.loads((checkpoint / "state.json").read_text())
         if saved["fingerprint"] != fingerprint:
@@ -407,10 +398,6 @@ def heldout_scores(model, config: TrainConfig, progress: bool = True) -> dict:
     """EM and F1 per language and normalisation on the held-out articles, with the merged model."""
     import tempfile
 
-    from .evaluate import predict, score
-    from .metrics import MODES
-    from .sources import resolve_model
-
     model = model.merge_and_unload().eval()
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -428,13 +415,13 @@ def heldout_scores(model, config: TrainConfig, progress: bool = True) -> dict:
     for mode in MODES:
         for metric in ("em", "f1"):
             key = f"{mode}_{metric}"
-            results.setdefault("mean", {})[key] = round(float(np.mean([results[l][key] for l in config.languages])), 2)
+            results.setdefault("mean", {})[key] = round(float(np.mean([results[lang][key] for lang in config.languages])), 2)
     return results
 
 
 def main(argv: list[str] | None = None) -> int:
     defaults = TrainConfig()
-    parser = argparse.ArgumentParser(prog="python -m qa_helpers.finetune", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m qa_helpers finetune", description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, required=True, help="folder for checkpoint, adapter and record")
     parser.add_argument("--resume", action="store_true", help="go on from the checkpoint in --out")
     parser.add_argument("--base", default=defaults.base, help="'mbert' (default) or a transformers folder")
@@ -462,7 +449,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         record = finetune(
             config, args.out, resume=args.resume, progress=not args.no_progress, evaluate=not args.no_eval,
-            command=" ".join(["python -m qa_helpers.finetune"] + [a for a in (argv or sys.argv[1:]) if a != "--resume"]),
+            command=" ".join(["python -m qa_helpers finetune"] + [a for a in (argv or sys.argv[1:]) if a != "--resume"]),
         )
     except FinetuneError as err:
         print(f"error: {err}", file=sys.stderr)

@@ -13,8 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .decoding import span_score_matrix, top_spans
-from .types import TokenLogits
+from ..decoding import span_score_matrix, top_spans
+from ..results import TokenLogits
+
+__all__ = [
+    "FONT_PACKAGES", "REGION_COLOURS", "missing_glyphs", "plot_span_scores", "plot_token_logits",
+    "top_span_table", "use_multilingual_fonts",
+]
 
 # Python packages that carry the fonts, and the family each provides.
 FONT_PACKAGES = {

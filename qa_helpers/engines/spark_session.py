@@ -23,8 +23,14 @@ from pathlib import Path
 
 import psutil
 
-from .maven import MavenError, ivy_resolve
-from .sources import cache_dir
+from ..config import cache_dir
+from ..models.maven import MavenError, ivy_resolve
+
+__all__ = [
+    "JAVA_FIX", "NATIVE_ENGINE_ARTIFACTS", "SCRATCH_PREFIX", "SPARK_NLP_PACKAGE", "SPARK_NLP_VERSION",
+    "SUPPORTED_JAVA", "TENSORFLOW_API_STANDIN", "check_java", "get_spark", "java_executable", "java_version",
+    "JavaError", "jvm_log", "jvm_scratch", "resolve_jars", "SparkJarError", "sweep_stale_scratch",
+]
 
 SPARK_NLP_VERSION = "5.5.3"
 SPARK_NLP_PACKAGE = f"com.johnsnowlabs.nlp:spark-nlp_2.12:{SPARK_NLP_VERSION}"

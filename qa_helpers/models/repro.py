@@ -2,7 +2,7 @@
 
 The published model is multilingual BERT fine-tuned on XQuAD-like data in 11 languages. We
 rebuild one the same way from the same parts: Google's pretrained mBERT from Maven Central
-(:mod:`qa_helpers.mbert`) plus the LoRA adapter that :mod:`qa_helpers.finetune` trained on the
+(:mod:`qa_helpers.models.mbert`) plus the LoRA adapter that :mod:`qa_helpers.models.finetune` trained on the
 first 40 XQuAD articles, committed in ``qa_helpers/data/repro/`` with the record of its run.
 Building merges the adapter into the weights, saves a transformers folder and exports it to
 ONNX for Spark NLP, so both engines hold the same trained weights. It takes minutes, not the
@@ -16,11 +16,14 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from .sources import cache_dir
+from ..config import cache_dir, quiet_transformers
+from ..evaluation.published import PUBLISHED_MBERT_ZERO_SHOT, published_mean
+from .mbert import ensure_mbert, pretrained_qa_model
+from .onnx_export import export_for_spark
 
 __all__ = ["ADAPTER_DIR", "REPRO_DATA", "ReproError", "committed_record", "describe_repro", "ensure_repro", "heldout_table"]
 
-REPRO_DATA = Path(__file__).parent / "data" / "repro"
+REPRO_DATA = Path(__file__).resolve().parents[1] / "data" / "repro"  # the committed adapter and its record
 ADAPTER_DIR = REPRO_DATA / "adapter"
 ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
 BUILD_VERSION = "2"  # bump when the build below changes, so caches rebuild (2: ONNX derives segment ids)
@@ -35,7 +38,7 @@ def _adapter_digest(adapter: Path) -> str:
     if missing:
         raise ReproError(
             f"The LoRA adapter in {adapter} is missing {', '.join(missing)}. Restore it from git "
-            "(`git checkout -- qa_helpers/data/repro`), or train one with `python -m qa_helpers.finetune "
+            "(`git checkout -- qa_helpers/data/repro`), or train one with `python -m qa_helpers finetune "
             "--out <folder>` and copy its adapter/ there; meanwhile QA_MODEL=tiny works offline."
         )
     digest = hashlib.sha256()
@@ -61,14 +64,14 @@ def heldout_table(record: dict | None = None):
     """
     import pandas as pd
 
-    from .evaluate import PUBLISHED_MBERT_ZERO_SHOT, published_mean
-
     scores = (record or committed_record())["heldout"]
     rows = []
     for lang, s in scores.items():
-        published = PUBLISHED_MBERT_ZERO_SHOT.get(lang)
         if lang == "mean":
-            published = tuple(round(v, 1) for v in published_mean([k for k in scores if k != "mean"]))
+            f1, em = published_mean([k for k in scores if k != "mean"])
+            published = round(f1, 1), round(em, 1)
+        else:
+            published = PUBLISHED_MBERT_ZERO_SHOT[lang]
         rows.append({
             "language": lang, "F1 (squad)": s["squad_f1"], "EM (squad)": s["squad_em"],
             "F1 (multilingual)": s["multilingual_f1"], "EM (multilingual)": s["multilingual_em"],
@@ -81,8 +84,9 @@ def describe_repro() -> str:
     """One line for the notebooks' "active model" banner: what this model is and how good."""
     scores = ""
     if (REPRO_DATA / "record.json").exists():
-        mean = committed_record()["heldout"]["mean"]
-        scores = f"; held-out F1 {mean['squad_f1']:.1f}, EM {mean['squad_em']:.1f} (mean of 11 languages)"
+        heldout = committed_record()["heldout"]
+        mean, languages = heldout["mean"], len(heldout) - 1
+        scores = f"; held-out F1 {mean['squad_f1']:.1f}, EM {mean['squad_em']:.1f} (mean of {languages} languages)"
     return (
         "this project's reproduction of the published model: Google's mBERT (Maven Central) fine-tuned "
         f"on XQuAD articles 1-40 with LoRA{scores}"
@@ -90,8 +94,6 @@ def describe_repro() -> str:
 
 
 def _merge(base: str, adapter: Path, out_dir: Path) -> None:
-    from .finetune import pretrained_qa_model
-    from .transformers_engine import quiet_transformers
 
     quiet_transformers()
     from peft import PeftModel
@@ -111,9 +113,6 @@ def ensure_repro(adapter: Path = ADAPTER_DIR) -> Path:
     It is staged next to its final place and renamed when whole, so a stopped build leaves
     nothing that a later run would trust. Spark NLP's own folder is added on first Spark use.
     """
-    from .mbert import ensure_mbert
-    from .onnx_export import export_for_spark
-
     folder = repro_dir(adapter)
     if (folder / "onnx" / "model.onnx").exists():
         return folder

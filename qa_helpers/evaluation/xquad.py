@@ -9,12 +9,17 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import urllib.request
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .examples import LANGUAGES
-from .sources import cache_dir
+from ..config import cache_dir
+from ..downloads import download
+from ..examples import LANGUAGES
+
+__all__ = [
+    "ARTICLES", "HELDOUT_ARTICLES", "SOURCE_URL", "SPLITS", "load_xquad", "long_documents", "split_label",
+    "xquad_file", "XQuADExample",
+]
 
 ARTICLES = 48
 HELDOUT_ARTICLES = 8  # the last 8 articles (file order) are never trained on
@@ -51,19 +56,10 @@ def xquad_file(lang: str) -> Path:
         if not path.exists():
             raise FileNotFoundError(f"QA_XQUAD_DIR={local} has no xquad.{lang}.json")
         return path
-    path = cache_dir() / "xquad" / f"xquad.{lang}.json"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(".partial")
-        try:
-            urllib.request.urlretrieve(SOURCE_URL.format(lang=lang), partial)
-        except OSError as err:
-            raise FileNotFoundError(
-                f"Could not download XQuAD ({lang}) from {SOURCE_URL.format(lang=lang)}: {err}. "
-                "Set QA_XQUAD_DIR to a folder holding xquad.<lang>.json."
-            ) from err
-        partial.rename(path)
-    return path
+    return download(
+        SOURCE_URL.format(lang=lang), cache_dir() / "xquad" / f"xquad.{lang}.json",
+        "Set QA_XQUAD_DIR to a folder holding xquad.<lang>.json.",
+    )
 
 
 def split_label(split: str) -> str:
@@ -76,7 +72,7 @@ def load_xquad(lang: str, limit: int | None = None, split: str = "all") -> list[
     """The questions of one language in file order (the first ``limit`` if given).
 
     ``split``: ``all``, ``train`` (the first 40 articles) or ``heldout`` (the last 8), the split
-    of :mod:`qa_helpers.finetune`. It is by article, the same in every language, so no
+    of :mod:`qa_helpers.models.finetune`. It is by article, the same in every language, so no
     translation of a held-out question is ever trained on.
     """
     if split not in SPLITS:

@@ -1,9 +1,19 @@
 """Result types shared by both engines, so callers never care which engine answered."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+
+__all__ = ["CONTEXT", "Answer", "context_mask", "RowResult", "TokenLogits"]
+
+CONTEXT = 1  # the sequence id of context tokens (the question is 0; special tokens have none)
+
+
+def context_mask(sequence_ids: Sequence[int | None]) -> np.ndarray:
+    """True for the tokens an answer may start or end on: the context's, never the question's or [CLS]."""
+    return np.array([s == CONTEXT for s in sequence_ids], dtype=bool)
 
 
 @dataclass(frozen=True)
@@ -48,4 +58,4 @@ class TokenLogits:
     @property
     def context_mask(self) -> np.ndarray:
         """True for the tokens an answer may start or end on (context tokens only)."""
-        return np.array([s == 1 for s in self.sequence_ids])
+        return context_mask(self.sequence_ids)

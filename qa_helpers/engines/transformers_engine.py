@@ -7,32 +7,27 @@ run every window through the model, and decode each window with :mod:`qa_helpers
 from __future__ import annotations
 
 import os
-import warnings
 from dataclasses import dataclass
 from functools import lru_cache, partial
 
 import numpy as np
 
-from .decoding import merge_windows, spans_to_answers, top_spans
-from .sources import OFFLINE_FIX, ModelLoadError, ModelSource, resolve_model
-from .types import Answer, RowResult, TokenLogits
-from .validation import InputError, check_question_length
+from ..config import opted_in, quiet_transformers
+from ..decoding import merge_windows, spans_to_answers, top_spans
+from ..models.sources import OFFLINE_FIX, ModelLoadError, ModelSource, resolve_model
+from ..results import Answer, RowResult, TokenLogits, context_mask
+from ..validation import InputError, check_question_length
 
-MAX_SEQ_LEN = 384  # window length in tokens, as in SQuAD fine-tuning
-DOC_STRIDE = 128  # tokens shared by consecutive windows
+__all__ = [
+    "BATCH_SIZE", "MAX_TOP_K", "NAME", "STRIDE", "WINDOW_LENGTH", "answer_rows", "encode", "forward", "load",
+    "logits", "run_in_batches", "Windows",
+]
+
+NAME = "transformers"
+WINDOW_LENGTH = 384  # tokens per model input, as in SQuAD fine-tuning
+STRIDE = 128  # tokens shared by consecutive windows
+MAX_TOP_K = None  # any number of answers per question
 BATCH_SIZE = 4  # windows per forward pass, length-sorted; 4 was fastest on a 2-core CPU (make bench)
-
-
-def quiet_transformers() -> None:
-    """Keep progress bars ("Loading weights") and tqdm's widget warning out of notebook outputs."""
-    warnings.filterwarnings("ignore", message="IProgress not found")
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()
-
-
-def _opted_in(variable: str) -> bool:
-    return os.environ.get(variable, "").lower() in ("1", "true", "yes")
 
 
 @lru_cache(maxsize=4)
@@ -47,7 +42,7 @@ def load(source: ModelSource):
 
     if source.transformers is None:
         raise ValueError(f"{source} has no transformers model (only a Spark NLP one).")
-    allow_pickle, remote_code = _opted_in("QA_ALLOW_PICKLE"), _opted_in("QA_TRUST_REMOTE_CODE")
+    allow_pickle, remote_code = opted_in("QA_ALLOW_PICKLE"), opted_in("QA_TRUST_REMOTE_CODE")
     try:
         tokenizer = AutoTokenizer.from_pretrained(source.transformers, trust_remote_code=remote_code)
         model = AutoModelForQuestionAnswering.from_pretrained(
@@ -60,7 +55,7 @@ def load(source: ModelSource):
 
 
 def _explain_load_error(source: ModelSource, err: Exception) -> str:
-    where = source.transformers
+    where = str(source.transformers)
     text = str(err)
     folder = os.path.isdir(where)
     if folder and not any(f.endswith(".safetensors") for f in os.listdir(where)) and any(
@@ -91,13 +86,13 @@ class Windows:
         """The characters of the context that each window holds, as ``(start, end)``."""
         spans = []
         for offsets, sequence in zip(self.offsets, self.sequence_ids):
-            chars = [o for o, s in zip(offsets, sequence) if s == 1]
+            chars = [o for o, keep in zip(offsets, context_mask(sequence)) if keep]
             spans.append((chars[0][0], chars[-1][1]))
         return spans
 
 
 def encode(
-    tokenizer, question: str, context: str, max_seq_len: int = MAX_SEQ_LEN, doc_stride: int = DOC_STRIDE
+    tokenizer, question: str, context: str, max_seq_len: int = WINDOW_LENGTH, doc_stride: int = STRIDE
 ) -> Windows:
     """[CLS] question [SEP] context-window [SEP], for as many windows as the context needs.
 
@@ -188,17 +183,17 @@ def answer_rows(
             encoded.append(encode(tokenizer, question, context))
         except InputError as err:
             encoded.append(err)
-    jobs = [(i, w) for i, e in enumerate(encoded) if isinstance(e, Windows) for w in range(len(e.input_ids))]
-    jobs.sort(key=lambda job: len(encoded[job[0]].input_ids[job[1]]))
+    ok = {i: e for i, e in enumerate(encoded) if isinstance(e, Windows)}
+    jobs = [(i, w) for i, e in ok.items() for w in range(len(e.input_ids))]
+    jobs.sort(key=lambda job: len(ok[job[0]].input_ids[job[1]]))
     logits = (forward_fn or partial(forward, qa_model))(
-        [encoded[i].input_ids[w] for i, w in jobs],
-        [encoded[i].token_type_ids[w] for i, w in jobs],
+        [ok[i].input_ids[w] for i, w in jobs],
+        [ok[i].token_type_ids[w] for i, w in jobs],
     )
     candidates: dict[int, list[Answer]] = {i: [] for i, _ in jobs}
     for (i, w), (start_logits, end_logits) in zip(jobs, logits):
-        windows = encoded[i]
-        mask = np.array([s == 1 for s in windows.sequence_ids[w]])
-        spans = top_spans(start_logits, end_logits, mask, top_k=top_k, max_answer_len=max_answer_len)
+        windows = ok[i]
+        spans = top_spans(start_logits, end_logits, context_mask(windows.sequence_ids[w]), top_k=top_k, max_answer_len=max_answer_len)
         candidates[i] += spans_to_answers(spans, windows.offsets[w], pairs[i][1])
     return [
         RowResult(error=str(e)) if isinstance(e, InputError) else RowResult(answers=merge_windows(candidates[i], top_k))

@@ -16,15 +16,16 @@ import logging
 import warnings
 from pathlib import Path
 
-MAX_POSITIONS = 512
+from ..config import MAX_POSITIONS, quiet_transformers
+
+__all__ = ["OPSET", "SPARK_ONNXRUNTIME_MAX_IR", "export_for_spark"]
+
 OPSET = 18
 SPARK_ONNXRUNTIME_MAX_IR = 10  # Spark NLP 5.5 bundles ONNX Runtime 1.19
 
 
 def export_for_spark(transformers_model: str, out_dir: Path) -> Path:
     """Write ``out_dir/model.onnx`` and ``out_dir/assets/vocab.txt`` for a hub id or folder."""
-    from .transformers_engine import quiet_transformers
-
     quiet_transformers()
     import onnx
     import torch

@@ -24,6 +24,13 @@ import sys
 import unicodedata
 from collections import Counter
 
+from ..writing_systems import MLQA_CHINESE, THAI, character_class
+
+__all__ = [
+    "ARABIC_ARTICLE", "ARTICLES", "CHARACTER_TOKENS", "MLQA_LANGUAGES", "MODES", "TURKISH_APOSTROPHES",
+    "exact_match", "f1", "multilingual_tokens", "squad_tokens", "tokens",
+]
+
 MODES = ("squad", "multilingual")
 
 MLQA_LANGUAGES = ("en", "es", "de", "ar", "hi", "vi", "zh")
@@ -35,7 +42,7 @@ ARTICLES = {
     "el": ["ο", "η", "το", "οι", "τα", "του", "της", "των", "τον", "την", "ένας", "μια", "ένα"],  # extension
 }
 ARABIC_ARTICLE = "ال"  # MLQA replaces every occurrence, not only a word's first two letters
-CHARACTER_TOKENS = {"zh": re.compile("[\u4e00-\u9fa5]"), "th": re.compile("[\u0e00-\u0e7f]")}  # th: extension
+CHARACTER_TOKENS = {"zh": re.compile(character_class(MLQA_CHINESE)), "th": re.compile(character_class(THAI))}  # th: extension
 TURKISH_APOSTROPHES = "'\u2019"  # extension: a suffix after an apostrophe becomes its own token
 
 _SQUAD_PUNCTUATION = set(string.punctuation)

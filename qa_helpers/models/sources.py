@@ -11,8 +11,8 @@
   and/or ``onnx/`` subfolders (the tiny model's cache is one).
 - ``repro``: this project's reproduction of the real model, built offline from Google's
   pretrained mBERT (Maven Central) and the LoRA adapter the project trained on XQuAD
-  (:mod:`qa_helpers.repro`). A trained model: its answers make sense.
-- ``tiny``: the small random model that :mod:`qa_helpers.offline_model` builds offline;
+  (:mod:`qa_helpers.models.repro`). A trained model: its answers make sense.
+- ``tiny``: the small random model that :mod:`qa_helpers.models.random_models` builds offline;
   ``base``: its full-size sibling (the real model's shape and compute), for benchmarks.
 - ``auto``: the real model when the hub answers, else ``repro`` when it can be built, else
   ``tiny``; a loud warning says which it took.
@@ -22,8 +22,15 @@ from __future__ import annotations
 import os
 import warnings
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
+
+from . import random_models, repro
+
+__all__ = [
+    "HUB_ID", "OFFLINE_FIX", "REAL", "SPARK_NLP_LANG", "SPARK_NLP_NAME", "describe", "hub_reachable",
+    "ModelLoadError", "ModelSource", "offline_source", "repro_source", "resolve_model",
+]
 
 HUB_ID = "mrm8488/bert-multi-cased-finetuned-xquadv1"
 SPARK_NLP_NAME = "bert_qa_bert_multi_cased_finetuned_xquadv1"
@@ -40,11 +47,6 @@ OFFLINE_FIX = (
     "(a transformers save_pretrained folder, a Spark NLP model folder, or the folder that "
     "`python -m qa_helpers build-model` prints)."
 )
-
-
-def cache_dir() -> Path:
-    """Where built models and resolution records live (``QA_CACHE``, default ~/.cache/qa_helpers)."""
-    return Path(os.environ.get("QA_CACHE", Path.home() / ".cache" / "qa_helpers")).expanduser()
 
 
 @dataclass(frozen=True)
@@ -109,16 +111,12 @@ def _folder_source(path: Path, name: str | None = None, description: str | None 
 
 def offline_source(profile: str) -> ModelSource:
     """The offline model of ``profile`` ('tiny' or 'base'), built on first use."""
-    from . import offline_model
-
-    folder = offline_model.ensure_built(profile)
-    return _folder_source(folder, profile, offline_model.DESCRIPTIONS[profile])
+    folder = random_models.ensure_built(profile)
+    return _folder_source(folder, profile, random_models.DESCRIPTIONS[profile])
 
 
 def repro_source() -> ModelSource:
     """The reproduced model (mBERT + the committed adapter), built on first use."""
-    from . import repro
-
     return _folder_source(repro.ensure_repro(), "repro", repro.describe_repro())
 
 
@@ -137,7 +135,7 @@ def hub_reachable() -> bool:
         return False
 
 
-@lru_cache(maxsize=None)
+@cache
 def _resolve(spec: str) -> ModelSource:
     if spec == "real":
         return REAL
@@ -160,7 +158,7 @@ def _resolve(spec: str) -> ModelSource:
         _loud(
             "QA_MODEL=auto: the Hugging Face hub is out of reach, so this project's OFFLINE REPRODUCTION\n"
             "(repro) is used instead of the published model: same base model, same kind of data,\n"
-            "trained by qa_helpers.finetune. Set QA_MODEL=real with internet for the published model."
+            "trained by qa_helpers.models.finetune. Set QA_MODEL=real with internet for the published model."
         )
         return source
     return _folder_source(Path(spec).expanduser().resolve())

@@ -1,4 +1,4 @@
-"""How fast each path answers questions on this machine: ``python -m qa_helpers.benchmark``.
+"""How fast each path answers questions on this machine: ``python -m qa_helpers bench``.
 
 One run measures, on the same fixed XQuAD workload and the same model:
 
@@ -28,12 +28,17 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
-
-from . import spark_engine, spark_rules, transformers_engine
+from ..engines import spark_engine, transformers_engine
+from ..models.sources import ModelSource, describe, resolve_model
+from ..validation import InputError
+from . import stored
 from .report import markdown_table
-from .sources import ModelSource, describe, resolve_model
-from .validation import InputError
 from .xquad import XQuADExample, load_xquad
+
+__all__ = [
+    "SPARK_BATCH_SIZES", "WORKLOAD_LANGS", "main", "matmul_gflops", "naive_answer", "onnx_forward",
+    "PathResult", "plot_report", "run", "stored_report", "workload", "workload_gflop", "write_report",
+]
 
 WORKLOAD_LANGS = ("en", "es", "de", "ru", "ar", "hi", "th", "zh")
 SPARK_BATCH_SIZES = (1, 8)
@@ -68,13 +73,13 @@ def workload(per_lang: int, source: ModelSource) -> list[XQuADExample]:
             return False
         if len(windows.input_ids) > 1:
             return False
-        return len(spark_rules.encode(ex.question, ex.context, vocab).pieces) + 3 <= spark_engine.MAX_SENTENCE_LENGTH
+        return len(spark_engine.encode(ex.question, ex.context, vocab).pieces) + 3 <= spark_engine.WINDOW_LENGTH
 
     chosen = []
     for lang in WORKLOAD_LANGS:
         examples = load_xquad(lang)
         candidates = examples[:: max(1, len(examples) // (4 * per_lang))] + examples  # spread out first
-        fitting = []
+        fitting: list[XQuADExample] = []
         for ex in dict.fromkeys(candidates):
             if len(fitting) == per_lang:
                 break
@@ -141,7 +146,7 @@ def naive_answer(tokenizer, model, question: str, context: str) -> str:
     """The loop most tutorials show: tokenize, run the model, take two argmaxes."""
     import torch
 
-    inputs = tokenizer(question, context, return_tensors="pt", truncation="only_second", max_length=384)
+    inputs = tokenizer(question, context, return_tensors="pt", truncation="only_second", max_length=transformers_engine.WINDOW_LENGTH)
     with torch.no_grad():
         out = model(**inputs)
     start, end = int(out.start_logits.argmax()), int(out.end_logits.argmax())
@@ -196,7 +201,7 @@ def run(per_lang: int, latency_sample: int, model: str | ModelSource | None = No
             qa_stage.setBatchSize(size)
             pipeline.transform(df.limit(2)).select("answer.result").collect()
             add(f"Spark NLP DataFrame ({partitions} partition{'s' * (partitions > 1)}, batchSize={size})",
-                _timed(lambda: pipeline.transform(df).select("answer.result").collect()), None)
+                _timed(lambda df=df: pipeline.transform(df).select("answer.result").collect()), None)
         df.unpersist()
     qa_stage.setBatchSize(spark_engine.BATCH_SIZE)
 
@@ -224,6 +229,27 @@ def run(per_lang: int, latency_sample: int, model: str | ModelSource | None = No
     }
 
 
+def stored_report() -> dict:
+    """The committed measurement (``results/benchmark/results.json``) that README and notebook 8 show."""
+    return stored.read_json("benchmark/results.json")
+
+
+def plot_report(report: dict):
+    """Examples per second of every path, with the hardware bound as a dashed line; returns the figure."""
+    import matplotlib.pyplot as plt
+
+    paths = [r for r in report["results"] if not r["path"].startswith("hardware")]
+    bound = next(r for r in report["results"] if r["path"].startswith("hardware"))
+    fig, ax = plt.subplots(figsize=(8, 0.5 * len(paths) + 1))
+    ax.barh([r["path"] for r in paths][::-1], [r["examples_per_s"] for r in paths][::-1], color="#1f77b4")
+    ax.axvline(bound["examples_per_s"], color="red", linestyle="--", label="hardware bound")
+    ax.set_xlabel("examples / s (higher is better)")
+    ax.set_title(f"{report['workload']}\n{report['date']}", fontsize=9)
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
 def write_report(report: dict, out: Path) -> None:
     """results.json, results.csv, results.md (the README table) and results.png."""
     import matplotlib
@@ -244,22 +270,18 @@ def write_report(report: dict, out: Path) -> None:
         f"Measured matmul rate: {report['matmul_gflops']:.0f} GFLOP/s.\n\n"
     )
     (out / "results.md").write_text(header + markdown_table(shown.reset_index()) + "\n", encoding="utf-8")
-    fig, ax = plt.subplots(figsize=(8, 0.5 * len(table) + 1))
-    ax.barh(table.index[::-1], table["examples_per_s"][::-1], color="#1f77b4")
-    ax.set_xlabel("examples / s (higher is better)")
-    ax.set_title(f"{report['workload']}\n{report['date']}", fontsize=9)
-    fig.tight_layout()
+    fig = plot_report(report)
     fig.savefig(out / "results.png", dpi=100)
     plt.close(fig)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m qa_helpers.benchmark", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m qa_helpers bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="base", help="base (default), tiny (smoke test), real or a folder")
     parser.add_argument("--per-lang", type=int, default=8, help="questions per language")
     parser.add_argument("--latency-sample", type=int, default=16, help="examples timed one by one")
-    parser.add_argument("--out", type=Path, default=Path("qa_helpers/data/benchmark"))
+    parser.add_argument("--out", type=Path, default=stored.RESULTS / "benchmark")
     args = parser.parse_args(argv)
     print(describe(args.model), flush=True)
     report = run(args.per_lang, args.latency_sample, args.model)

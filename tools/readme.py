@@ -1,0 +1,82 @@
+"""README's generated blocks, rewritten from the committed results so that its numbers are never typed.
+
+    python -m tools.readme           # rewrite the blocks in README.md
+    python -m tools.readme --check   # exit 1 if a block is out of date (tests run the same check)
+
+A block sits between ``<!-- generated: NAME -->`` and ``<!-- end: NAME -->``; ``make eval-full``
+and ``make bench`` run this after they write ``results/``.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from qa_helpers.evaluation import benchmark, runner, stored
+from qa_helpers.evaluation.report import markdown_table
+from qa_helpers.examples import LANGUAGES
+
+ROOT = Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+
+
+def evaluation_scores() -> str:
+    summary = runner.stored_summary("repro")
+    langs = list(dict.fromkeys(row["lang"] for row in summary["rows"]))
+    status = (
+        f"**all {len(LANGUAGES)} languages**" if len(langs) == len(LANGUAGES)
+        else f"**{len(langs)} of the {len(LANGUAGES)} languages so far ({', '.join(langs)})**; `make eval-full` goes on "
+        "with the rest where it stopped"
+    )
+    return f"Languages in the committed run: {status}.\n\n{markdown_table(runner.score_table(summary))}"
+
+
+def evaluation_time() -> str:
+    summary = runner.stored_summary("repro")
+    memory = summary["memory"]
+    return (
+        f"{markdown_table(runner.time_table(summary))}\n\nPeak memory: {memory['python_peak_mb'] / 1024:.1f} GiB for "
+        f"Python and {memory['jvm_peak_mb'] / 1024:.1f} GiB for the JVM."
+    )
+
+
+def benchmark_table() -> str:
+    benchmark.stored_report()  # the same loader as notebook 8 (downloads outside a checkout)
+    return stored.result_path("benchmark/results.md").read_text(encoding="utf-8").strip()
+
+
+BLOCKS: dict[str, Callable[[], str]] = {
+    "evaluation scores": evaluation_scores,
+    "evaluation time": evaluation_time,
+    "benchmark": benchmark_table,
+}
+
+
+def render(text: str) -> str:
+    """``text`` with every generated block replaced by its current content."""
+    for name, make in BLOCKS.items():
+        pattern = re.compile(rf"(<!-- generated: {name} -->\n).*?(\n<!-- end: {name} -->)", flags=re.S)
+        if not pattern.search(text):
+            raise ValueError(f"README has no block '{name}' (<!-- generated: {name} --> ... <!-- end: {name} -->)")
+        text = pattern.sub(lambda m: m.group(1) + make() + m.group(2), text)  # noqa: B023 (used at once)
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.readme", description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only say whether README is up to date")
+    args = parser.parse_args(argv)
+    current = README.read_text(encoding="utf-8")
+    fresh = render(current)
+    if args.check:
+        print("README is up to date" if fresh == current else "README's generated blocks are out of date: python -m tools.readme")
+        return 0 if fresh == current else 1
+    README.write_text(fresh, encoding="utf-8")
+    print("README's generated blocks rewritten" if fresh != current else "README already up to date")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
