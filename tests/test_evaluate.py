@@ -1,8 +1,10 @@
 """XQuAD loading and the evaluation runner (tiny model, a small sample, both engines)."""
 import json
+from pathlib import Path
 
 import pytest
 
+from qa_helpers.downloads import download
 from qa_helpers.evaluation import runner, stored, xquad
 from qa_helpers.evaluation.metrics import f1
 from qa_helpers.evaluation.xquad import load_xquad
@@ -147,3 +149,33 @@ def test_answer_kinds_sort_stored_predictions(tmp_path):
         "exact": round(100 / 177, 1), "partial": round(100 / 177, 1), "no overlap": round(100 / 177, 1),
         "empty": round(100 * 174 / 177, 1),
     }]
+
+
+def test_committed_results_come_from_the_checkout_else_from_the_repository(tmp_path, monkeypatch):
+    """Outside a checkout (a pip install in Colab) the loader fetches results/ from the repository, once."""
+    assert stored.result_path("evaluation/repro/summary.json") == stored.RESULTS / "evaluation" / "repro" / "summary.json"
+    fetched = []
+
+    def fake_urlretrieve(url, path):
+        fetched.append(url)
+        Path(path).write_text('{"rows": []}', encoding="utf-8")
+
+    monkeypatch.setattr(stored, "RESULTS", tmp_path / "not-a-checkout")
+    monkeypatch.setenv("QA_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr("urllib.request.urlretrieve", fake_urlretrieve)
+    assert stored.read_json("evaluation/repro/summary.json") == {"rows": []}
+    assert stored.read_json("evaluation/repro/summary.json") == {"rows": []}  # cached: no second download
+    assert fetched == [
+        "https://raw.githubusercontent.com/multilingual-qa/multilingual-qa-tutorial/main/results/evaluation/repro/summary.json"
+    ]
+
+
+def test_a_failed_download_leaves_nothing_behind_and_names_the_fix(tmp_path, monkeypatch):
+    def half_then_fail(url, path):
+        Path(path).write_bytes(b"half")
+        raise OSError("connection reset")
+
+    monkeypatch.setattr("urllib.request.urlretrieve", half_then_fail)
+    with pytest.raises(FileNotFoundError, match="connection reset. Set QA_XQUAD_DIR"):
+        download("https://example.org/xquad.en.json", tmp_path / "xquad.en.json", "Set QA_XQUAD_DIR to a folder.")
+    assert list(tmp_path.iterdir()) == []

@@ -1,5 +1,8 @@
 """Bad, long and odd input in both engines: a correct answer or an error that names the problem."""
+import json
 import shutil
+import zipfile
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -7,6 +10,7 @@ from hypothesis import strategies as st
 
 import qa_helpers as qa
 from qa_helpers.engines import spark_engine, transformers_engine
+from qa_helpers.engines.spark_session import resolve_jars
 from qa_helpers.models.sources import ModelLoadError
 from qa_helpers.results import Answer
 from qa_helpers.validation import InputError
@@ -189,3 +193,53 @@ def test_models_that_need_remote_code_are_refused_unless_opted_in(tiny, tmp_path
     (folder / "config.json").write_text(json.dumps(config))
     with pytest.raises(ModelLoadError, match="QA_TRUST_REMOTE_CODE=1"):
         transformers_engine.load(qa.resolve_model(str(folder)))
+
+
+def _saved_copy(tiny, tmp_path: Path, edit_metadata) -> str:
+    """A copy of the tiny Spark NLP model with its metadata edited (Hadoop's .crc checksums dropped)."""
+    folder = tmp_path / "spark"
+    shutil.copytree(tiny.spark, folder)
+    for crc in folder.rglob("*.crc"):
+        crc.unlink()
+    meta_file = folder / "metadata" / "part-00000"
+    meta = json.loads(meta_file.read_text())
+    edit_metadata(meta, folder)
+    meta_file.write_text(json.dumps(meta))
+    return str(folder)
+
+
+def test_a_tensorflow_model_without_tensorflow_natives_names_the_jar_set_and_the_fix(tiny, spark, tmp_path):
+    """The real Spark NLP model is TensorFlow; this machine's registry serves only the ONNX-only jar set."""
+    if resolve_jars()["mode"] != "onnx-only":
+        pytest.skip("the full jar set has TensorFlow natives: there is no missing-natives failure to see")
+
+    def as_tensorflow(meta, folder):
+        meta["paramMap"]["engine"] = "tensorflow"
+        (folder / "bert_classification_onnx").unlink()
+        with zipfile.ZipFile(folder / "bert_classification_tensorflow", "w") as saved_model:
+            saved_model.writestr("saved_model.pb", b"the natives fail before this is read")
+
+    source = qa.ModelSource("tf", "TensorFlow-engine copy", None, _saved_copy(tiny, tmp_path, as_tensorflow))
+    with pytest.raises(ModelLoadError, match=r"is a TensorFlow model.*jnitensorflow.*QA_SPARK_JARS=full.*QA_MODEL=repro"):
+        spark_engine.load(source)
+
+
+def test_a_model_saved_by_another_spark_nlp_version_says_so(tiny, spark, tmp_path):
+    def from_another_version(meta, folder):
+        meta["paramMap"]["useContrib"] = True  # a parameter that Spark NLP 2.x models carry and 5.5 does not know
+
+    source = qa.ModelSource("old", "older copy", None, _saved_copy(tiny, tmp_path, from_another_version))
+    with pytest.raises(ModelLoadError, match=r"saved by a Spark NLP version other than 5\.5\.3 .*Param useContrib does not exist"):
+        spark_engine.load(source)
+
+
+def test_the_pretrained_model_out_of_reach_points_to_the_offline_options():
+    """What pretrained() raised on this machine, whose network reaches no model hub (py4j's text, kept short)."""
+    offline = RuntimeError(
+        "An error occurred while calling z:com.johnsnowlabs.nlp.pretrained.PythonResourceDownloader.downloadModel.\n"
+        ": com.amazonaws.SdkClientException: Unable to execute HTTP request: auxdata.johnsnowlabs.com.s3.amazonaws.com\n"
+        "\tat com.amazonaws.http.AmazonHttpClient$RequestExecutor.handleRetryableException(AmazonHttpClient.java:1219)"
+    )
+    message = spark_engine.explain_load_error(qa.resolve_model("real"), offline)
+    assert message.startswith("Could not download bert_qa_bert_multi_cased_finetuned_xquadv1 (xx)")
+    assert "(com.amazonaws.SdkClientException: Unable to execute HTTP request" in message and "QA_MODEL=repro" in message

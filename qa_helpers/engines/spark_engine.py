@@ -11,6 +11,7 @@ every window is answered and the best answer wins (:func:`window_rank`).
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from ..models.sources import OFFLINE_FIX, SPARK_NLP_LANG, SPARK_NLP_NAME, ModelL
 from ..results import Answer, RowResult
 from ..validation import InputError, check_question_length, pair_error
 from . import spark_rules
-from .spark_session import get_spark
+from .spark_session import SPARK_NLP_VERSION, get_spark
 
 __all__ = [
     "BATCH_SIZE", "MAX_TOP_K", "NAME", "STRIDE", "WINDOW_LENGTH", "answer_dataframe", "answer_rows",
@@ -54,13 +55,7 @@ def load(source: ModelSource):
     except FileNotFoundError:
         raise
     except Exception as err:  # py4j wraps every JVM failure in Py4JJavaError
-        first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        if source.spark == SPARK_NLP_NAME:
-            raise ModelLoadError(
-                f"Could not download {SPARK_NLP_NAME} ({SPARK_NLP_LANG}) from the Spark NLP models hub "
-                f"({first_line}). {OFFLINE_FIX}"
-            ) from err
-        raise ModelLoadError(f"The Spark NLP model folder {source.spark} could not be loaded ({first_line}).") from err
+        raise ModelLoadError(explain_load_error(source, err)) from err
     return (
         model.setInputCols(["document_question", "document_context"])
         .setOutputCol("answer")
@@ -68,6 +63,36 @@ def load(source: ModelSource):
         .setMaxSentenceLength(WINDOW_LENGTH)
         .setBatchSize(BATCH_SIZE)
     )
+
+
+def java_cause(err: Exception) -> str:
+    """The JVM's own exception line (``java.lang.X: message``) out of a py4j error, else its first line."""
+    lines = [line.strip().lstrip(": ") for line in str(err).strip().splitlines()]
+    causes = [line for line in lines if re.match(r"[\w.$]+(Exception|Error)(: |$)", line)]
+    return causes[0] if causes else (lines[0] if lines and lines[0] else type(err).__name__)
+
+
+def explain_load_error(source: ModelSource, err: Exception) -> str:
+    """What went wrong loading a Spark NLP model, and the fix, for the failures readers meet."""
+    cause = java_cause(err)
+    text = str(err)
+    if "jnitensorflow" in text or "org/tensorflow" in text or "org.tensorflow" in text:
+        return (
+            f"{source.spark} is a TensorFlow model, and this Spark NLP set-up has no TensorFlow natives ({cause}): "
+            "its jars are the ONNX-only set, used where the registry lacks com.johnsnowlabs.nlp:tensorflow-cpu_2.12 "
+            "(.cache/spark-jars.json says which). With Maven Central in reach, run `QA_SPARK_JARS=full python -m "
+            "qa_helpers fetch-jars`; or use an ONNX model: QA_MODEL=repro, or a transformers model exported with "
+            "qa.export_for_spark."
+        )
+    if re.search(r"Param \w+ does not exist|serialVersionUID|InvalidClassException", text):
+        return (
+            f"{source.spark} was saved by a Spark NLP version other than {SPARK_NLP_VERSION} ({cause}). Load it with "
+            "the version that saved it (its metadata/part-00000 names the Spark version), or export the "
+            "transformers model again with qa.export_for_spark."
+        )
+    if source.spark == SPARK_NLP_NAME:
+        return f"Could not download {SPARK_NLP_NAME} ({SPARK_NLP_LANG}) from the Spark NLP models hub ({cause}). {OFFLINE_FIX}"
+    return f"The Spark NLP model folder {source.spark} could not be loaded ({cause})."
 
 
 def import_onnx(onnx_folder: str, spark_folder: Path) -> None:
