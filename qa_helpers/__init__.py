@@ -9,6 +9,7 @@ notebooks call is reachable from this one namespace; the subpackages show the de
 - ``evaluation``: XQuAD, metrics, the evaluation runner, the benchmark, committed results.
 """
 from .analysis import compare, multilingual, plotting
+from .analysis.ask import answer_report, ask_widget
 from .analysis.highlight import highlight_html
 from .api import ENGINES, answer, answer_batch, answer_dataframe, logits
 from .decoding import masked_softmax, top_spans
@@ -33,7 +34,8 @@ __all__ = [
     "LANGUAGES", "Example", "model_card_examples", "multilingual_examples",
     "SPLITS", "load_xquad", "long_documents", "split_label",
     # what the chapters build
-    "context_mask", "export_for_spark", "get_spark", "highlight_html", "masked_softmax", "top_spans",
+    "answer_report", "ask_widget", "context_mask", "export_for_spark", "get_spark", "highlight_html", "masked_softmax",
+    "top_spans",
     # the modules a chapter teaches, by name: qa.spark_rules.encode(...)
     "transformers_engine", "spark_engine", "spark_rules", "compare", "multilingual", "plotting",
     "metrics", "runner", "benchmark", "mbert", "finetune", "repro",

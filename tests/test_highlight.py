@@ -59,3 +59,54 @@ def test_direction_follows_the_first_strong_character():
     assert text_direction("اسمي كلارا") == "rtl"
     assert text_direction("2024: اسمي") == "rtl"  # digits are weak
     assert text_direction("Clara اسمي") == "ltr"
+
+
+class ReportReader(Reader):
+    """Reader, plus the cells of the n-best table."""
+
+    def __init__(self):
+        super().__init__()
+        self.cells, self.in_cell, self.in_table = [], False, False
+
+    def handle_starttag(self, tag, attrs):
+        super().handle_starttag(tag, attrs)
+        self.in_cell |= tag == "td"
+        self.in_table |= tag == "table"
+
+    def handle_endtag(self, tag):
+        super().handle_endtag(tag)
+        self.in_cell &= tag != "td"
+
+    def handle_data(self, data):
+        if self.in_cell:
+            self.cells.append(data)  # one piece of text per cell: rank, answer, score
+        elif not self.in_table:  # the context comes before the table
+            super().handle_data(data)
+
+
+def read_report(html: str) -> ReportReader:
+    reader = ReportReader()
+    reader.feed(html)
+    return reader
+
+
+@pytest.mark.parametrize("engine", ["transformers", "spark"])
+def test_the_report_marks_the_best_answer_and_lists_the_n_best(tiny, engine):
+    ex = next(e for e in qa.multilingual_examples() if e.lang == "ar")
+    answers = qa.answer(ex.question, ex.context, engine=engine, model=tiny, top_k=5 if engine == "transformers" else 1)
+    page = read_report(qa.answer_report(ex.question, ex.context, engine=engine, model=tiny))
+    assert "".join(page.text) == ex.context and page.attrs["dir"] == "rtl"
+    assert "".join(page.marked) == answers[0].text
+    assert page.cells[1::3] == [a.text or "no answer" for a in answers]  # rank, answer, score per row
+
+
+def test_the_widget_answers_what_the_reader_types_and_names_bad_input(tiny):
+    widget = qa.ask_widget("Where do I live?", "My name is Clara and I live in Berkeley.", model=tiny)
+    question, context, (engine, button), report = widget.children[0], widget.children[1], widget.children[2].children, widget.children[3]
+    assert list(engine.options) == ["transformers", "spark"] and report.value == ""
+    button.click()
+    best = qa.answer(question.value, context.value, model=tiny)[0]
+    assert "".join(read_report(report.value).marked) == best.text
+    question.value = "   "
+    button.click()
+    assert "question is empty" in report.value and "<mark>" not in report.value
