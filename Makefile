@@ -2,6 +2,7 @@
 #   make test   environment, jars, tiny model, repro model, then pytest (tiny) and nbval on every notebook (repro)
 #   make run    environment, jars, tiny model, repro model, then execute every notebook and render HTML to build/
 #   make unit   (optional) the fast tier: tests that need neither Spark nor a slow build, in about a minute
+#   make lab    (optional) JupyterLab on the notebooks, with the same cache and model as make
 #   make lint   (optional) ruff and mypy alone (make test runs them too, in tests/test_architecture.py)
 #   make bench  (optional) the performance benchmark on the full-size offline model
 #   make eval-full  (optional, hours) the full XQuAD run on the trained offline model: scores, time, memory
@@ -13,7 +14,7 @@ export QA_CACHE ?= $(CURDIR)/.cache
 export QA_XQUAD_DIR ?= $(wildcard $(CURDIR)/../shared/data/xquad)
 export PYTHONHASHSEED = 0
 
-.PHONY: test unit lint readme run bench eval-full finetune prepare java notebooks constraints clean
+.PHONY: test unit lint readme lab run bench eval-full finetune prepare java notebooks constraints clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +38,10 @@ test: prepare
 # The fast tier for the pure modules: no JVM, no slow build (the tiny model is built once, in seconds).
 unit: $(VENV)/.installed
 	QA_MODEL=tiny $(PY) -m pytest tests -m "not spark and not slow"
+
+# Open the notebooks in JupyterLab with the same cache, data and model as `make` (repro unless QA_MODEL says otherwise).
+lab: prepare
+	QA_MODEL=$${QA_MODEL:-repro} $(VENV)/bin/jupyter lab notebooks
 
 # README's tables of results are generated from results/ (tools/readme.py); eval-full and bench rewrite them.
 readme: $(VENV)/.installed

@@ -39,3 +39,12 @@ def test_cli_prints_the_active_model_and_answers(tiny, capsys):
     assert main(["--model", "tiny", "ask", CARD[0].question, CARD[0].context, "--top-k", "2"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("Active model -> tiny") and len(out) == 3
+
+
+@pytest.mark.parametrize("program", ["evaluate", "finetune", "bench"])
+def test_cli_hands_the_long_jobs_their_own_arguments(program, capsys):
+    from qa_helpers.__main__ import main
+
+    with pytest.raises(SystemExit) as done:
+        main([program, "--help"])
+    assert done.value.code == 0 and capsys.readouterr().out.startswith(f"usage: python -m qa_helpers {program}")
