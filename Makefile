@@ -1,9 +1,11 @@
 # Two commands do all the set-up on a fresh machine (see README):
-#   make test   environment, jars, tiny model, repro model, then pytest (tiny) and nbval on every notebook (repro)
+#   make test   environment, jars, tiny model, repro model, then pytest (tiny), nbval on every notebook (repro)
+#               and the Colab emulation (colab-check)
 #   make run    environment, jars, tiny model, repro model, then execute every notebook and render HTML to build/
 #   make unit   (optional) the fast tier: tests that need neither Spark nor a slow build, in about a minute
 #   make lab    (optional) JupyterLab on the notebooks, with the same cache and model as make
 #   make lint   (optional) ruff and mypy alone (make test runs them too, in tests/test_architecture.py)
+#   make colab-check  (make test runs it) Colab emulated: Python 3.13, Colab's versions, Java 21, the set-up cell, every notebook
 #   make bench  (optional) the performance benchmark on the full-size offline model
 #   make eval-full  (optional, hours) the full XQuAD run on the trained offline model: scores, time, memory
 #   make finetune   (optional, hours on a CPU) train the LoRA adapter behind `repro` again
@@ -14,7 +16,7 @@ export QA_CACHE ?= $(CURDIR)/.cache
 export QA_XQUAD_DIR ?= $(wildcard $(CURDIR)/../shared/data/xquad)
 export PYTHONHASHSEED = 0
 
-.PHONY: test unit lint readme lab run bench eval-full finetune prepare java notebooks constraints clean
+.PHONY: test colab-check unit lint readme lab run bench eval-full finetune prepare java notebooks constraints clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +36,13 @@ prepare: java
 test: prepare
 	QA_MODEL=tiny $(PY) -m pytest tests
 	QA_MODEL=repro $(PY) -m pytest notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
+	$(MAKE) --no-print-directory colab-check
+
+# Colab as it is today, emulated (tools/colab_check.py): a fresh Python 3.13 environment with Colab's versions
+# (tools/colab-runtime.txt) and Java 21, the notebooks' own set-up cell installing this checkout, then every
+# notebook executed there with the offline model. Needs a Python 3.13 (COLAB_PYTHON names one).
+colab-check: prepare
+	$(PY) -m tools.colab_check
 
 # The fast tier for the pure modules: no JVM, no slow build (the tiny model is built once, in seconds).
 unit: $(VENV)/.installed

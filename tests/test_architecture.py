@@ -11,9 +11,8 @@ import nbformat
 import pytest
 
 import qa_helpers as qa
-from tools import readme
+from tools import ROOT, readme
 
-ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "qa_helpers"
 
 

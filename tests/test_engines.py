@@ -11,6 +11,7 @@ import qa_helpers as qa
 from qa_helpers.analysis import compare
 from qa_helpers.analysis.compare import compare_engines
 from qa_helpers.engines import spark_engine, spark_rules, transformers_engine
+from qa_helpers.models.sources import SPARK_NLP_NAME
 
 ATOL = 1e-4  # float32 logits, two runtimes: observed differences are below 2e-5
 
@@ -112,3 +113,15 @@ def test_dataframe_path_keeps_rows_and_matches_lightpipeline(tiny, spark, both_e
     for r, ex, light in zip(rows, examples, sp):
         assert ex.context[r.start : r.end] == r.text
         assert (r.text, r.start, r.end, r.engine_text) == (light.answers[0].text, light.answers[0].start, light.answers[0].end, light.answers[0].engine_text)
+
+
+def test_nlu_one_liner_resolves_to_our_model_and_builds_the_cards_pipeline(tiny, spark):
+    """The model card's NLU path, as far as it runs beside Spark NLP 5.5 (README, notebook 3)."""
+    import nlu
+
+    assert nlu.spellbook.Spellbook.pretrained_models_references["xx"][spark_engine.NLU_REFERENCE] == SPARK_NLP_NAME
+    pipe = spark_engine.nlu_pipeline(tiny)
+    assert [type(component.model).__name__ for component in pipe.components] == ["MultiDocumentAssembler", "BertForQuestionAnswering"]
+    assert spark.sparkContext.getConf().get("spark.app.name") == "multilingual-qa-tutorial"  # ours, not one NLU started
+    with pytest.raises(ModuleNotFoundError, match="johnsnowlabs"):  # nlu 5.4.1 imports it without declaring it
+        pipe.predict("What's my name?|||My name is Clara.")

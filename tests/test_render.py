@@ -1,12 +1,9 @@
 """The HTML render: every stored figure becomes an image, and the index links every notebook."""
-from pathlib import Path
 
 import nbformat
 from nbconvert import HTMLExporter
 
-from tools import render
-
-ROOT = Path(__file__).resolve().parents[1]
+from tools import ROOT, render
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 

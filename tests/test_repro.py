@@ -5,7 +5,6 @@ for the pretrained mBERT), so they check the build itself in seconds. The last o
 build of the committed adapter, which `make prepare` makes.
 """
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,6 +16,7 @@ from qa_helpers.evaluation.report import markdown_table
 from qa_helpers.examples import LANGUAGES
 from qa_helpers.models import finetune as ft
 from qa_helpers.models import repro
+from tools import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +74,7 @@ def test_the_committed_record_describes_the_model_and_readme_quotes_its_scores()
     assert f"held-out F1 {mean['squad_f1']:.1f}" in repro.describe_repro()
     assert record["split"] == {"all": [0, 48], "train": [0, 40], "heldout": [40, 48], "unit": "articles of XQuAD in file order"}
     assert set(record["heldout"]) == set(LANGUAGES) | {"mean"}
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert markdown_table(repro.heldout_table()) in readme
 
 

@@ -1,31 +1,40 @@
 """The set-up stays in step: pins, CI entry point, README commands, Java checks."""
-import re
 import stat
 import tomllib
-from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 from qa_helpers.engines import spark_session
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def pins(lines):
-    """{normalised name: version} for every `name==version` line (PEP 503 names)."""
-    found = (re.match(r"\s*-?\s*([A-Za-z0-9_.\-]+)==([^\s]+)", line).groups() for line in lines if "==" in line)
-    return {re.sub(r"[-_.]+", "-", name).lower(): version for name, version in found}
+from tools import ROOT
+from tools.colab_check import KEPT, megabytes
+from tools.colab_runtime import RUNTIME_PINS, normalise, read_pins
 
 
-def test_environment_yml_repeats_pyproject_pins_and_constraints_agree():
+def requirements(group: str = "all") -> list[Requirement]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    declared = pins(project["dependencies"] + project["optional-dependencies"]["dev"])
-    conda = pins((ROOT / "environment.yml").read_text().splitlines())
-    assert conda == declared
+    runtime, dev = project["dependencies"], project["optional-dependencies"]["dev"]
+    return [Requirement(spec) for spec in (runtime if group == "runtime" else runtime + dev)]
+
+
+def test_constraints_meet_every_requirement_and_environment_yml_repeats_their_pins():
+    locked = read_pins((ROOT / "constraints.txt").read_text())
+    conda = read_pins((ROOT / "environment.yml").read_text())
+    for requirement in requirements():
+        name = normalise(requirement.name)
+        assert requirement.specifier.contains(locked[name]), f"constraints.txt's {name}=={locked[name]} is outside {requirement}"
+        assert conda[name] == locked[name], name
+    assert set(conda) == {normalise(requirement.name) for requirement in requirements()}
     assert "openjdk=17" in (ROOT / "environment.yml").read_text()
-    locked = pins((ROOT / "constraints.txt").read_text().splitlines())
-    for name, version in declared.items():
-        assert locked.get(name) == version, name
+
+
+def test_the_ranges_admit_what_colab_preinstalls_except_pyspark():
+    """So Colab's set-up cell installs only what Colab lacks. PySpark is the exception on purpose:
+    Spark NLP 5.5 needs Spark 3.5 and Colab has 4.0 (README, Colab)."""
+    colab = read_pins(RUNTIME_PINS.read_text())
+    assert all(name in colab for name in KEPT)
+    outside = {normalise(r.name) for r in requirements("runtime") if normalise(r.name) in colab and not r.specifier.contains(colab[normalise(r.name)])}
+    assert outside == {"pyspark"}
 
 
 def test_ci_runs_exactly_the_readme_test_command():
@@ -43,7 +52,9 @@ def fake_java(tmp_path, version_line):
 
 
 @pytest.mark.parametrize(
-    "line, major", [('openjdk version "17.0.15" 2025-04-15', 17), ('java version "1.8.0_392"', 8), ('openjdk version "11.0.2"', 11)]
+    "line, major",
+    [('openjdk version "17.0.15" 2025-04-15', 17), ('java version "1.8.0_392"', 8), ('openjdk version "11.0.2"', 11),
+     ('openjdk version "21.0.8" 2025-07-15 LTS', 21)],
 )
 def test_supported_java_versions_are_read(tmp_path, monkeypatch, line, major):
     monkeypatch.setenv("JAVA_HOME", str(fake_java(tmp_path, line)))
@@ -51,12 +62,12 @@ def test_supported_java_versions_are_read(tmp_path, monkeypatch, line, major):
 
 
 def test_unsupported_or_missing_java_gives_one_message_with_the_fix(tmp_path, monkeypatch):
-    monkeypatch.setenv("JAVA_HOME", str(fake_java(tmp_path, 'openjdk version "21.0.1"')))
-    with pytest.raises(spark_session.JavaError, match=r"Java 21 found .* Install OpenJDK 17"):
+    monkeypatch.setenv("JAVA_HOME", str(fake_java(tmp_path, 'openjdk version "25.0.1"')))
+    with pytest.raises(spark_session.JavaError, match=r"Java 25 found .* Install OpenJDK 17 or 21"):
         spark_session.check_java()
     monkeypatch.delenv("JAVA_HOME")
     monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
-    with pytest.raises(spark_session.JavaError, match="Java was not found.*Install OpenJDK 17"):
+    with pytest.raises(spark_session.JavaError, match="Java was not found.*Install OpenJDK 17 or 21"):
         spark_session.check_java()
 
 
@@ -66,3 +77,8 @@ def test_jar_resolution_failure_names_artifacts_and_fix(monkeypatch, tmp_path):
     monkeypatch.setattr(spark_session, "_try_resolve", lambda mode: ["com.example:missing_2.12"])
     with pytest.raises(spark_session.SparkJarError, match="com.example:missing_2.12.*fetch-jars"):
         spark_session.resolve_jars()
+
+
+def test_download_size_is_read_from_pips_lines_indented_or_not():
+    output = "Collecting pyspark\n  Downloading pyspark-3.5.9.tar.gz (317.8 MB)\nDownloading nlu-5.4.1-py3-none-any.whl (512 kB)\n"
+    assert megabytes(output) == pytest.approx(318.312)

@@ -2,11 +2,9 @@
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 from qa_helpers.engines.spark_session import SCRATCH_PREFIX, sweep_stale_scratch
-
-ROOT = Path(__file__).resolve().parents[1]
+from tools import ROOT
 
 CHILD = """
 import os, sys

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[1]
+from tools import ROOT
+
 SETUP_MARKER = "# Colab set-up"
 
 
@@ -28,14 +29,40 @@ def badge(notebook: Path) -> str:
     return f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({target})"
 
 
+def install_target() -> str:
+    """What the set-up cell installs: the package from the repository's main branch."""
+    return f"qa_helpers @ git+{repository_url()}"
+
+
 def setup_source() -> str:
-    """Installs Java 17 and the pinned package in a fresh Colab runtime; does nothing elsewhere."""
-    return f'''{SETUP_MARKER}: installs Java 17 and this project's pinned packages. Elsewhere it does nothing.
-import os, subprocess, sys
+    """The first code cell of every notebook: in Colab, install what Colab lacks and point Spark at its Java.
+
+    It keeps Colab's own torch, transformers, numpy and pandas (pyproject.toml's ranges admit them),
+    prints pip's downloads as it goes, and says in one line when a restart is needed. Elsewhere it
+    does nothing. ``make colab-check`` runs this very cell in an emulated Colab.
+    """
+    return f'''{SETUP_MARKER}: installs this project and what Colab lacks (PySpark 3.5, Spark NLP, ONNX Runtime), keeps
+# Colab's torch and transformers, and points Spark at Colab's Java 21. Elsewhere it does nothing.
+import sys
 if "google.colab" in sys.modules:
-    subprocess.run("apt-get -qq update && apt-get -qq install -y openjdk-17-jdk-headless > /dev/null", shell=True, check=True)
-    os.environ["JAVA_HOME"] = "/usr/lib/jvm/java-17-openjdk-amd64"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "qa_helpers @ git+{repository_url()}"], check=True)'''
+    import collections, importlib.metadata, importlib.util, os, shutil, subprocess
+    if importlib.util.find_spec("qa_helpers") is None:
+        print("Installing qa_helpers and what Colab lacks (about 400 MB, most of it PySpark)...", flush=True)
+        pip = subprocess.Popen([sys.executable, "-m", "pip", "install", "--progress-bar", "off", "{install_target()}"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        tail = collections.deque(maxlen=30)
+        for line in pip.stdout:
+            tail.append(line)
+            if line.lstrip().startswith(("Downloading", "Successfully installed")) or "which is incompatible" in line:
+                print(line.strip(), flush=True)
+        if pip.wait():
+            raise RuntimeError("pip could not install qa_helpers:\\n" + "".join(tail))
+    if shutil.which("java"):
+        os.environ.setdefault("JAVA_HOME", os.path.dirname(os.path.dirname(os.path.realpath(shutil.which("java")))))
+    os.environ["PYSPARK_PYTHON"] = sys.executable  # Spark's Python workers must run this kernel's Python
+    changed = [m for m in ("numpy", "pandas", "torch", "transformers") if m in sys.modules and sys.modules[m].__version__ != importlib.metadata.version(m)]
+    if changed:
+        print(f"Restart the session (Runtime > Restart session) and run the notebook again: {{', '.join(changed)}} changed.")'''
 
 
 def sync(notebook: Path) -> bool:

@@ -12,13 +12,12 @@ import argparse
 import re
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
 from qa_helpers.evaluation import benchmark, runner, stored
 from qa_helpers.evaluation.report import markdown_table
 from qa_helpers.examples import LANGUAGES
+from tools import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 
 

@@ -11,6 +11,8 @@ every window is answered and the best answer wins (:func:`window_rank`).
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -23,8 +25,8 @@ from . import spark_rules
 from .spark_session import SPARK_NLP_VERSION, get_spark
 
 __all__ = [
-    "BATCH_SIZE", "MAX_TOP_K", "NAME", "STRIDE", "WINDOW_LENGTH", "answer_dataframe", "answer_rows",
-    "build_pipeline", "encode", "import_onnx", "load", "pipeline_for", "plan_windows", "to_answer",
+    "BATCH_SIZE", "MAX_TOP_K", "NAME", "NLU_REFERENCE", "STRIDE", "WINDOW_LENGTH", "answer_dataframe", "answer_rows",
+    "build_pipeline", "encode", "import_onnx", "load", "nlu_pipeline", "pipeline_for", "plan_windows", "to_answer",
     "vocabulary", "window_rank",
 ]
 
@@ -33,6 +35,7 @@ WINDOW_LENGTH = MAX_POSITIONS  # word pieces per model input (maxSentenceLength)
 STRIDE = 128  # word pieces shared by consecutive windows of a long context
 MAX_TOP_K = 1  # Spark NLP returns one answer per question
 BATCH_SIZE = 8
+NLU_REFERENCE = "xx.answer_question.xquad.bert.cased"  # the model card's NLU one-liner names the model so
 
 
 def load(source: ModelSource):
@@ -63,6 +66,24 @@ def load(source: ModelSource):
         .setMaxSentenceLength(WINDOW_LENGTH)
         .setBatchSize(BATCH_SIZE)
     )
+
+
+def nlu_pipeline(model: str | ModelSource | None = None):
+    """The model card's third way in, ``nlu.load(NLU_REFERENCE)``, on the active model.
+
+    NLU resolves the reference to SPARK_NLP_NAME and downloads the real model; an offline model's
+    folder goes in with ``path=``. :func:`load` runs first: it starts our session, which NLU then
+    uses instead of starting its own with the full jar set, and imports an ONNX export if needed.
+    """
+    import nlu
+
+    source = resolve_model(model)
+    load(source)
+    # nlu.load calls sparknlp.start(), which prints that a session exists already: ours, as intended.
+    with contextlib.redirect_stdout(io.StringIO()):
+        if source.spark == SPARK_NLP_NAME:
+            return nlu.load(NLU_REFERENCE)
+        return nlu.load(NLU_REFERENCE, path=source.spark)
 
 
 def java_cause(err: Exception) -> str:
