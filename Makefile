@@ -8,6 +8,7 @@
 #   make colab-check  (make test runs it) Colab emulated: Python 3.13, Colab's versions, Java 21, the set-up cell, every notebook
 #   make bench  (optional) the performance benchmark on the full-size offline model
 #   make eval-full  (optional, hours) the full XQuAD run on the trained offline model: scores, time, memory
+#   make calibrate  (optional, about 30 minutes) what the scores mean: reliability on the held-out articles
 #   make finetune   (optional, hours on a CPU) train the LoRA adapter behind `repro` again
 PYTHON ?= python3
 VENV ?= .venv
@@ -16,7 +17,7 @@ export QA_CACHE ?= $(CURDIR)/.cache
 export QA_XQUAD_DIR ?= $(wildcard $(CURDIR)/../shared/data/xquad)
 export PYTHONHASHSEED = 0
 
-.PHONY: test colab-check unit lint readme lab run bench eval-full finetune prepare java notebooks constraints clean
+.PHONY: test colab-check unit lint readme lab run bench eval-full calibrate finetune prepare java notebooks constraints clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +74,12 @@ bench: prepare
 # articles and on all of XQuAD, time and memory (README). Hours on 2 cores; it resumes where it stopped.
 eval-full: prepare
 	$(PY) -m qa_helpers evaluate --model repro --out results/evaluation/repro --resume
+	$(PY) -m tools.readme
+
+# What a score means (notebook 7): both engines on the held-out articles, each answer's score against whether it is
+# right; reliability tables, ECE and a threshold in results/calibration/repro/. It resumes where it stopped.
+calibrate: prepare
+	$(PY) -m qa_helpers calibrate --model repro --out results/calibration/repro --resume
 	$(PY) -m tools.readme
 
 # Train the adapter that `repro` is built from, with the committed run's command (README); resumes where it

@@ -1,7 +1,7 @@
-"""Command line: ``python -m qa_helpers {info,ask,fetch-jars,build-model,evaluate,finetune,bench}``.
+"""Command line: ``python -m qa_helpers {info,ask,fetch-jars,build-model,evaluate,calibrate,finetune,bench}``.
 
-``evaluate``, ``finetune`` and ``bench`` hand the rest of the command line to the evaluation runner,
-the fine-tuning recipe and the benchmark (``python -m qa_helpers evaluate --help``).
+``evaluate``, ``calibrate``, ``finetune`` and ``bench`` hand the rest of the command line to the evaluation runner,
+the calibration run, the fine-tuning recipe and the benchmark (``python -m qa_helpers evaluate --help``).
 """
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ import sys
 from . import api
 from .engines.spark_engine import pipeline_for
 from .engines.spark_session import resolve_jars
-from .evaluation import benchmark, runner
+from .evaluation import benchmark, calibration, runner
 from .models import finetune
 from .models.mbert import ensure_mbert
 from .models.sources import describe, resolve_model
 
-PROGRAMS = {"evaluate": runner.main, "finetune": finetune.main, "bench": benchmark.main}
+PROGRAMS = {"evaluate": runner.main, "calibrate": calibration.main, "finetune": finetune.main, "bench": benchmark.main}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", help="real, repro, tiny, base, auto or a folder (default: $QA_MODEL, else real)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("info", help="print the active model")
-    for name, module in (("evaluate", runner), ("finetune", finetune), ("bench", benchmark)):
+    for name, module in (("evaluate", runner), ("calibrate", calibration), ("finetune", finetune), ("bench", benchmark)):
         sub.add_parser(name, help=(module.__doc__ or "").strip().splitlines()[0], add_help=False)
     ask = sub.add_parser("ask", help="answer one question")
     ask.add_argument("question")

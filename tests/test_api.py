@@ -41,7 +41,7 @@ def test_cli_prints_the_active_model_and_answers(tiny, capsys):
     assert out[0].startswith("Active model -> tiny") and len(out) == 3
 
 
-@pytest.mark.parametrize("program", ["evaluate", "finetune", "bench"])
+@pytest.mark.parametrize("program", ["evaluate", "calibrate", "finetune", "bench"])
 def test_cli_hands_the_long_jobs_their_own_arguments(program, capsys):
     from qa_helpers.__main__ import main
 

