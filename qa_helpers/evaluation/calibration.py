@@ -87,12 +87,13 @@ def calibrate(
                 continue
             started = time.perf_counter()
             answers = predict_answers(examples, engine, source, progress)
-            rows = [
-                {"id": ex.id, "text": a.text if a else "", "score": a.score if a else 0.0,
-                 "em": exact_match(a.text if a else "", ex.answers, lang, "squad")}
-                for ex, a in ((ex, answers[ex.id]) for ex in examples)
-            ]
-            partial = path.with_suffix(".partial")
+            rows = []
+            for ex in examples:
+                answer = answers[ex.id]
+                text = answer.text if answer else ""
+                rows.append({"id": ex.id, "text": text, "score": answer.score if answer else 0.0,
+                             "em": exact_match(text, ex.answers, lang, "squad")})
+            partial = path.with_name(path.name + ".partial")
             record = {"model": str(source), "seconds": time.perf_counter() - started, "answers": rows}
             partial.write_text(json.dumps(record, ensure_ascii=False, indent=0), encoding="utf-8")
             partial.replace(path)  # never a half-written file that --resume would trust
