@@ -1,14 +1,17 @@
 # Two commands do all the set-up on a fresh machine (see README):
 #   make test   environment, jars, tiny model, repro model, then pytest (tiny), nbval on every notebook (repro)
 #               and the Colab emulation (colab-check)
-#   make run    environment, jars, tiny model, repro model, then execute every notebook and render HTML to build/
+#   make run    environment, jars, tiny model, repro model, then execute every notebook, render HTML to build/ and
+#               check every page in headless Chromium (tools/browser_check.py)
 #   make unit   (optional) the fast tier: tests that need neither Spark nor a slow build, in about a minute
 #   make lab    (optional) JupyterLab on the notebooks, with the same cache and model as make
 #   make lint   (optional) ruff and mypy alone (make test runs them too, in tests/test_architecture.py)
 #   make colab-check  (make test runs it) Colab emulated: Python 3.13, Colab's versions, Java 21, the set-up cell, every notebook
-#   make bench  (optional) the performance benchmark on the full-size offline model
+#   make bench  (optional, about an hour) the benchmark on the trained offline model: fp32, bf16, int8, both engines,
+#               held-out F1 per path, a Spark standalone cluster
 #   make eval-full  (optional, hours) the full XQuAD run on the trained offline model: scores, time, memory
 #   make calibrate  (optional, about 30 minutes) what the scores mean: reliability on the held-out articles
+#   make no-answer  (optional, about an hour) does the model know when the context lacks the answer (held-out)
 #   make finetune   (optional, hours on a CPU) train the LoRA adapter behind `repro` again
 PYTHON ?= python3
 VENV ?= .venv
@@ -17,7 +20,7 @@ export QA_CACHE ?= $(CURDIR)/.cache
 export QA_XQUAD_DIR ?= $(wildcard $(CURDIR)/../shared/data/xquad)
 export PYTHONHASHSEED = 0
 
-.PHONY: test colab-check unit lint readme lab run bench eval-full calibrate finetune prepare java notebooks constraints clean
+.PHONY: browser test colab-check unit lint readme lab run bench eval-full calibrate no-answer finetune prepare java notebooks constraints clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,10 +31,17 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 java: $(VENV)/.installed
 	@$(PY) -c "from qa_helpers.engines.spark_session import check_java; print(f'Java {check_java()} found')"
 
-prepare: java
+prepare: java browser
 	$(PY) -m qa_helpers fetch-jars
 	$(PY) -m qa_helpers build-model
 	$(PY) -m qa_helpers build-model --profile repro
+
+# Headless Chromium and its driver check the rendered pages (tools/browser_check.py); Debian's packages, installed once.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends chromium chromium-driver) || \
+		(echo "Install Chromium and its driver (Debian/Ubuntu: apt-get install chromium chromium-driver)"; exit 1)
 
 # The unit tests run on the tiny model (fast); the notebooks' stored outputs come from repro, so nbval runs them on it.
 test: prepare
@@ -63,11 +73,13 @@ lint: $(VENV)/.installed
 
 run: prepare
 	QA_MODEL=$${QA_MODEL:-auto} $(PY) -m tools.render notebooks build
+	$(PY) -m tools.browser_check build
 
-# Measure every engine path on the full-size offline model; writes results/benchmark/ (read by notebook 8).
+# Measure every engine path in every precision on the trained offline model, with each path's held-out F1 and the
+# DataFrame path on a standalone cluster; writes results/benchmark/ (read by notebook 8 and README). It resumes the
+# held-out runs where it stopped.
 bench: prepare
-	$(PY) -m qa_helpers build-model --profile base
-	$(PY) -m qa_helpers bench --model base --out results/benchmark
+	$(PY) -m qa_helpers bench --model repro --out results/benchmark
 	$(PY) -m tools.readme
 
 # The full XQuAD run (11 x 1190 questions, both engines) on the trained offline model: scores on the held-out
@@ -80,6 +92,12 @@ eval-full: prepare
 # right; reliability tables, ECE and a threshold in results/calibration/repro/. It resumes where it stopped.
 calibrate: prepare
 	$(PY) -m qa_helpers calibrate --model repro --out results/calibration/repro --resume
+	$(PY) -m tools.readme
+
+# No answer (notebook 7): the held-out questions and unanswerable twins built from their own articles, in both
+# engines; thresholds chosen on articles 41-44, measured on 45-48 (results/no_answer/repro/). It resumes.
+no-answer: prepare
+	$(PY) -m qa_helpers no-answer --model repro --out results/no_answer/repro --resume
 	$(PY) -m tools.readme
 
 # Train the adapter that `repro` is built from, with the committed run's command (README); resumes where it

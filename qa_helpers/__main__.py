@@ -1,7 +1,8 @@
-"""Command line: ``python -m qa_helpers {info,ask,fetch-jars,build-model,evaluate,calibrate,finetune,bench}``.
+"""Command line: ``python -m qa_helpers {info,ask,fetch-jars,build-model,evaluate,calibrate,no-answer,finetune,bench,cluster}``.
 
-``evaluate``, ``calibrate``, ``finetune`` and ``bench`` hand the rest of the command line to the evaluation runner,
-the calibration run, the fine-tuning recipe and the benchmark (``python -m qa_helpers evaluate --help``).
+``evaluate``, ``calibrate``, ``no-answer``, ``finetune``, ``bench`` and ``cluster`` hand the rest of the command line
+to the evaluation runner, the calibration run, the no-answer study, the fine-tuning recipe, the benchmark and the
+standalone-cluster run (``python -m qa_helpers evaluate --help``).
 """
 from __future__ import annotations
 
@@ -9,14 +10,18 @@ import argparse
 import sys
 
 from . import api
+from .engines import spark_cluster
 from .engines.spark_engine import pipeline_for
 from .engines.spark_session import resolve_jars
-from .evaluation import benchmark, calibration, runner
+from .evaluation import benchmark, calibration, no_answer, runner
 from .models import finetune
 from .models.mbert import ensure_mbert
 from .models.sources import describe, resolve_model
 
-PROGRAMS = {"evaluate": runner.main, "calibrate": calibration.main, "finetune": finetune.main, "bench": benchmark.main}
+PROGRAMS = {
+    "evaluate": runner.main, "calibrate": calibration.main, "no-answer": no_answer.main, "finetune": finetune.main,
+    "bench": benchmark.main, "cluster": spark_cluster.main,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,10 +29,11 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] in PROGRAMS:
         return PROGRAMS[argv[0]](argv[1:]) or 0
     parser = argparse.ArgumentParser(prog="python -m qa_helpers", description=__doc__)
-    parser.add_argument("--model", help="real, repro, tiny, base, auto or a folder (default: $QA_MODEL, else real)")
+    parser.add_argument("--model", help="real, repro, tiny, auto or a folder (default: $QA_MODEL, else real)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("info", help="print the active model")
-    for name, module in (("evaluate", runner), ("calibrate", calibration), ("finetune", finetune), ("bench", benchmark)):
+    for name, module in (("evaluate", runner), ("calibrate", calibration), ("no-answer", no_answer), ("finetune", finetune),
+                         ("bench", benchmark), ("cluster", spark_cluster)):
         sub.add_parser(name, help=(module.__doc__ or "").strip().splitlines()[0], add_help=False)
     ask = sub.add_parser("ask", help="answer one question")
     ask.add_argument("question")
@@ -37,8 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("fetch-jars", help="download the Spark NLP jar and its dependencies")
     build = sub.add_parser("build-model", help="build an offline model for both engines")
     build.add_argument(
-        "--profile", choices=["tiny", "base", "repro", "mbert"], default="tiny",
-        help="tiny: random test model; base: full-size random model; repro: the trained reproduction; "
+        "--profile", choices=["tiny", "repro", "mbert"], default="tiny",
+        help="tiny: random test model; repro: the trained reproduction; "
         "mbert: only the pretrained masked-LM model it starts from",
     )
     args = parser.parse_args(argv)

@@ -29,11 +29,14 @@ def answer(
     model: str | ModelSource | None = None,
     top_k: int = 1,
     max_answer_len: int = 30,
+    no_answer_threshold: float | None = None,
 ) -> list[Answer]:
     """Answer ``question`` from ``context``: the ``top_k`` best spans, best first.
 
     ``engine="spark"`` runs the Spark NLP pipeline (one answer; ``max_answer_len`` does not
     apply, Spark NLP has no such limit). Every answer satisfies ``context[a.start:a.end] == a.text``.
+    With ``no_answer_threshold`` the result is [] when the engine's "no answer" rule fires
+    (``engine.abstains``: transformers' null-score margin in logits, Spark NLP's score; notebook 7).
     Raises TypeError for non-text and InputError (a ValueError) for empty text or a question
     that fills more than half of the model's window; see README, "Robustness".
     """
@@ -42,7 +45,13 @@ def answer(
     row = chosen.answer_rows([(question, context)], model, top_k=top_k, max_answer_len=max_answer_len)[0]
     if row.error:
         raise InputError(row.error)
-    return row.answers
+    return _apply_threshold(chosen, row, no_answer_threshold).answers
+
+
+def _apply_threshold(engine: Engine, row: RowResult, threshold: float | None) -> RowResult:
+    if threshold is None or not row.ok or not engine.abstains(row, threshold):
+        return row
+    return RowResult(answers=[], null_margin=row.null_margin)
 
 
 def answer_batch(
@@ -52,8 +61,9 @@ def answer_batch(
     model: str | ModelSource | None = None,
     top_k: int = 1,
     max_answer_len: int = 30,
+    no_answer_threshold: float | None = None,
 ) -> list[RowResult]:
-    """One :class:`RowResult` per (question, context) pair, in input order.
+    """One :class:`RowResult` per (question, context) pair, in input order (``no_answer_threshold``: see :func:`answer`).
 
     A bad row (not a pair of non-empty strings, or a question too long for the model) gets its
     error in ``RowResult.error`` and never stops, drops or reorders the others. For a Spark
@@ -77,7 +87,9 @@ def answer_batch(
     valid = [(rows[i][0], rows[i][1]) for i in good]
     answered = chosen.answer_rows(valid, model, top_k=top_k, max_answer_len=max_answer_len)
     for i, row_result in zip(good, answered):
-        results[i] = row_result if row_result.ok else RowResult(error=f"row {i}: {row_result.error}")
+        results[i] = _apply_threshold(chosen, row_result, no_answer_threshold) if row_result.ok else RowResult(
+            error=f"row {i}: {row_result.error}"
+        )
     return results  # type: ignore[return-value]
 
 

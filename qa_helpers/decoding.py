@@ -10,6 +10,9 @@ The rules, in the order notebook 2 builds them:
    ``p_start[i] * p_end[j]`` (the score the transformers 4 pipeline reported).
 4. The ``top_k`` valid spans by score are the n-best list. Each window of a long context is
    decoded on its own, and candidates from all windows are compared by this score.
+5. "No answer" compares raw logits, as SQuAD 2.0 systems do: the null score (start + end logit
+   of [CLS]) against the best valid span's start + end logits. Across windows the lowest null
+   score meets the highest span score (:func:`no_answer_margin`).
 """
 from __future__ import annotations
 
@@ -19,9 +22,11 @@ import numpy as np
 
 from .results import Answer
 
+NULL_POSITION = 0  # [CLS]: where a model fine-tuned with unanswerable windows points start and end for "no answer"
+
 __all__ = [
-    "masked_log_softmax", "masked_softmax", "merge_windows", "span_log_scores", "span_score_matrix",
-    "spans_to_answers", "top_spans",
+    "NULL_POSITION", "masked_log_softmax", "masked_softmax", "merge_windows", "no_answer_margin", "null_and_best",
+    "span_log_scores", "span_score_matrix", "spans_to_answers", "top_spans",
 ]
 
 
@@ -112,3 +117,33 @@ def merge_windows(answers: Iterable[Answer], top_k: int) -> list[Answer]:
             best[key] = answer
     ranked = sorted(best.values(), key=lambda a: (-a.score, a.start, a.end))
     return ranked[:top_k]
+
+
+def null_and_best(
+    start_logits: np.ndarray, end_logits: np.ndarray, mask: np.ndarray, max_answer_len: int
+) -> tuple[float, float]:
+    """One window's null score (start + end logit at [CLS]) and its best valid span's start + end logits.
+
+    Raw logits, not probabilities: the softmax of rule 2 covers context tokens only, so it cannot
+    weigh [CLS] against a span.
+    """
+    start = np.asarray(start_logits, dtype=np.float64)
+    end = np.asarray(end_logits, dtype=np.float64)
+    mask = np.asarray(mask, dtype=bool)
+    null = float(start[NULL_POSITION] + end[NULL_POSITION])
+    if not mask.any():
+        return null, -np.inf
+    n = len(start)
+    i, j = np.indices((n, n))
+    valid = (i <= j) & (j < i + max_answer_len) & mask[:, None] & mask[None, :]
+    return null, float(np.where(valid, start[:, None] + end[None, :], -np.inf).max())
+
+
+def no_answer_margin(windows: Iterable[tuple[float, float]]) -> float:
+    """How much "no answer" beats the best span, over all windows of a context (positive: no answer wins).
+
+    The lowest null score across windows meets the highest span score, as in the SQuAD 2.0
+    reference post-processing: one window that holds the answer is enough to answer.
+    """
+    nulls, bests = zip(*windows)
+    return float(min(nulls) - max(bests))

@@ -35,14 +35,23 @@ class Answer:
 
 @dataclass(frozen=True)
 class RowResult:
-    """One row of a batch: the answers, or the error that stopped this row (never both)."""
+    """One row of a batch: the answers, or the error that stopped this row (never both).
+
+    ``null_margin`` is how much the model's "no answer" beats its best span (transformers only,
+    :func:`qa_helpers.decoding.no_answer_margin`); Spark NLP has no null score, so it is None there.
+    """
 
     answers: list[Answer] = field(default_factory=list)
     error: str | None = None
+    null_margin: float | None = None
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    def scored_below(self, threshold: float) -> bool:
+        """"No answer" by score alone: no answer text, or the best answer scored under ``threshold``."""
+        return not self.answers or not self.answers[0].text or self.answers[0].score < threshold
 
 
 @dataclass(frozen=True)

@@ -3,35 +3,54 @@
 It checks what the report contains and how its columns relate, never how fast anything is.
 """
 import json
-import os
+from dataclasses import replace
 
 import pytest
 
 from qa_helpers.evaluation import benchmark
+from qa_helpers.evaluation.xquad import load_xquad
+from qa_helpers.examples import LANGUAGES
 
 
 def test_every_path_is_measured_and_reported(tiny, spark, tmp_path):
     report = benchmark.run(per_lang=1, latency_sample=2, model=tiny)
-    paths = [r["path"] for r in report["results"]]
-    assert paths[0].startswith("naive") and any(p.startswith("ONNX") for p in paths)
-    assert any(p.startswith("Spark NLP LightPipeline") for p in paths)
-    partition_counts = len({1, os.cpu_count() or 1})
-    assert sum(p.startswith("Spark NLP DataFrame") for p in paths) == partition_counts * len(benchmark.SPARK_BATCH_SIZES)
-    assert paths[-1].startswith("hardware bound")
-    for r in report["results"]:
-        assert r["examples_per_s"] > 0 and r["seconds"] > 0
-        assert r["vs_onnxruntime"] == pytest.approx(r["seconds"] / report["results"][2]["seconds"])
-    assert report["results"][0]["vs_naive"] == 1.0 and report["results"][2]["vs_onnxruntime"] == 1.0
-    assert "workload" in report and report["matmul_gflops"] > 0 and report["spark_startup_seconds"] > 0
+    results = {r["path"]: r for r in report["results"]}
+    assert list(results) == list(benchmark.PATHS)
+    reference = results[benchmark.REFERENCE]["seconds"]
+    for path, r in results.items():
+        assert r["precision"] == benchmark.PATHS[path][1] and r["examples_per_s"] > 0 and r["seconds"] > 0
+        assert r["vs_onnxruntime_fp32"] == pytest.approx(r["seconds"] / reference)
+        bound_seconds = report["workload_gflop"] / report["bounds"][r["precision"]]["gflops"]
+        assert r["of_hardware_bound"] == pytest.approx(bound_seconds / r["seconds"])
+        assert (r["p50_latency_ms"] is None) == path.endswith("DataFrame")
+        assert r["heldout_f1"] is None  # not asked for here
+    assert set(report["bounds"]) == {"fp32", "bf16", "int8"} and report["spark_startup_seconds"] > 0
+    goals = benchmark.goals(report)
+    assert len(goals) == 5
+    speedup = results["ONNX Runtime fp32"]["seconds"] / results["ONNX Runtime int8"]["seconds"]
+    assert goals[0]["measured"].startswith(f"{speedup:.2f}x") and goals[0]["met"] is False  # no F1 measured: not met
 
     benchmark.write_report(report, tmp_path)
     assert {p.name for p in tmp_path.iterdir()} == {"results.json", "results.csv", "results.md", "results.png"}
     assert json.loads((tmp_path / "results.json").read_text())["results"] == report["results"]
-    assert all(p in (tmp_path / "results.md").read_text() for p in paths)
+    assert all(p in (tmp_path / "results.md").read_text() for p in results)
 
 
 def test_workload_examples_fit_one_window_of_both_engines(tiny):
     examples = benchmark.workload(2, tiny)
-    assert len(examples) == 2 * len(benchmark.WORKLOAD_LANGS)
+    assert len(examples) == 2 * len(benchmark.WORKLOAD_LANGS) and benchmark.WORKLOAD_LANGS == LANGUAGES
     lengths = benchmark._window_lengths([(ex.question, ex.context) for ex in examples], tiny)
     assert all(len(windows) == 1 for windows in lengths)
+
+
+def test_held_out_f1_scores_every_language_and_resumes_from_its_files(tiny, tmp_path):
+    gold = {ex.question + ex.context: ex.answers[0] for lang in LANGUAGES for ex in load_xquad(lang, split="heldout")}
+    assert benchmark.heldout_f1("made up", lambda pairs: [gold[q + c] for q, c in pairs], tiny, tmp_path, False) == 100.0
+    assert len(list(tmp_path.glob("made-up.*.json"))) == len(LANGUAGES) and not list(tmp_path.glob("*.partial"))
+
+    def refuse(pairs):
+        raise AssertionError("answered again although every language was on disk")
+
+    assert benchmark.heldout_f1("made up", refuse, tiny, tmp_path, False) == 100.0
+    another_model = replace(tiny, name="another")  # files of another model are not trusted
+    assert benchmark.heldout_f1("made up", lambda pairs: [""] * len(pairs), another_model, tmp_path, False) == 0.0

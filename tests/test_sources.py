@@ -26,7 +26,7 @@ def test_folders_of_each_kind_are_recognised(tiny, tmp_path):
 
 
 def test_bad_folders_say_what_was_expected(tmp_path):
-    with pytest.raises(FileNotFoundError, match="neither 'real', 'repro', 'tiny', 'base', 'auto' nor an existing folder"):
+    with pytest.raises(FileNotFoundError, match="neither 'real', 'repro', 'tiny', 'auto' nor an existing folder"):
         qa.resolve_model(str(tmp_path / "missing"))
     with pytest.raises(FileNotFoundError, match="holds no model"):
         qa.resolve_model(str(tmp_path))

@@ -15,12 +15,18 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from qa_helpers.evaluation import benchmark, calibration, runner, stored
+from qa_helpers.evaluation import benchmark, calibration, no_answer, runner, stored
 from qa_helpers.evaluation.report import markdown_table
 from qa_helpers.examples import LANGUAGES
 from tools import ROOT
+from tools.course import table_of_contents
 
 README = ROOT / "README.md"
+
+
+def notebooks_table() -> str:
+    rows = [f"| [{title}](notebooks/{stem}.ipynb) | {teaches} |" for stem, title, teaches in table_of_contents()]
+    return "\n".join(["| notebook | what it teaches |", "| --- | --- |", *rows])
 
 
 def evaluation_scores() -> str:
@@ -53,15 +59,26 @@ def calibration_table() -> str:
     return markdown_table(table.round(3))
 
 
+def no_answer_table() -> str:
+    summary = no_answer.stored_summary("repro")
+    rows = [{"rule": rule, "engine": runner.ENGINE_NAMES[result["engine"]], "threshold": result["threshold"],
+             **{key: result["measured"][key] for key in ("pairs", "unanswerable", "precision", "recall", "accuracy",
+                                                         "answerable answered", "right among answered")}}
+            for rule, result in summary["rules"].items()]
+    return markdown_table(pd.DataFrame(rows).round(3))
+
+
 def benchmark_table() -> str:
     benchmark.stored_report()  # the same loader as notebook 8 (downloads outside a checkout)
     return stored.result_path("benchmark/results.md").read_text(encoding="utf-8").strip()
 
 
 BLOCKS: dict[str, Callable[[], str]] = {
+    "notebooks": notebooks_table,
     "evaluation scores": evaluation_scores,
     "evaluation time": evaluation_time,
     "calibration": calibration_table,
+    "no answer": no_answer_table,
     "benchmark": benchmark_table,
 }
 

@@ -17,7 +17,7 @@ from ..decoding import span_score_matrix, top_spans
 from ..results import TokenLogits
 
 __all__ = [
-    "FONT_PACKAGES", "REGION_COLOURS", "missing_glyphs", "plot_span_scores", "plot_token_logits",
+    "FONT_PACKAGES", "REGION_COLOURS", "font_files", "missing_glyphs", "plot_span_scores", "plot_token_logits",
     "top_span_table", "use_multilingual_fonts",
 ]
 
@@ -30,6 +30,11 @@ FONT_PACKAGES = {
     "cvttf_NotoSansCJK_Regular": "Noto Sans CJK TC",  # all CJK ideographs, simplified ones too
 }
 REGION_COLOURS = {"question": "#fde9c9", "context": "#dcefdc", "special": "#e6e6e6"}
+
+
+def font_files() -> dict[str, list[Path]]:
+    """Family -> its font files, from the Python packages of :data:`FONT_PACKAGES` (the rendered pages embed them too)."""
+    return {family: _font_files(package) for package, family in FONT_PACKAGES.items()}
 
 
 def _font_files(package: str) -> list[Path]:

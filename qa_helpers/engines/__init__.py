@@ -3,7 +3,8 @@
 Each engine is a module with the same names for the same things: ``NAME``, ``WINDOW_LENGTH`` (tokens
 per model input), ``STRIDE`` (tokens shared by consecutive windows of a long context), ``MAX_TOP_K``,
 ``load(source)``, ``encode(...)`` (what the model sees; its arguments differ, since each engine
-tokenises its own way) and ``answer_rows(pairs, model, top_k=, max_answer_len=)``.
+tokenises its own way), ``answer_rows(pairs, model, top_k=, max_answer_len=)`` and
+``abstains(row, threshold)`` (its own rule for "no answer": the engines score differently).
 """
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ class Engine(Protocol):
         self, pairs: list[tuple[str, str]], model: str | ModelSource | None = None, *, top_k: int = 1,
         max_answer_len: int = 30,
     ) -> list[RowResult]: ...
+
+    def abstains(self, row: RowResult, threshold: float) -> bool: ...
 
 
 ENGINES: dict[str, Engine] = {engine.NAME: engine for engine in (transformers_engine, spark_engine)}

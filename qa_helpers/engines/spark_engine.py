@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..config import MAX_POSITIONS
+from ..models.precision import ensure_int8_onnx, int8_folder
 from ..models.sources import OFFLINE_FIX, SPARK_NLP_LANG, SPARK_NLP_NAME, ModelLoadError, ModelSource, resolve_model
 from ..results import Answer, RowResult
 from ..validation import InputError, check_question_length, pair_error
@@ -25,7 +26,7 @@ from . import spark_rules
 from .spark_session import SPARK_NLP_VERSION, get_spark
 
 __all__ = [
-    "BATCH_SIZE", "MAX_TOP_K", "NAME", "NLU_REFERENCE", "STRIDE", "WINDOW_LENGTH", "answer_dataframe", "answer_rows",
+    "BATCH_SIZE", "MAX_TOP_K", "NAME", "NLU_REFERENCE", "STRIDE", "WINDOW_LENGTH", "abstains", "answer_dataframe", "answer_rows",
     "build_pipeline", "encode", "import_onnx", "load", "nlu_pipeline", "pipeline_for", "plan_windows", "to_answer",
     "vocabulary", "window_rank",
 ]
@@ -39,14 +40,22 @@ NLU_REFERENCE = "xx.answer_question.xquad.bert.cased"  # the model card's NLU on
 
 
 def load(source: ModelSource):
-    """The ``BertForQuestionAnswering`` annotator for ``source`` (pretrained, folder or ONNX import)."""
+    """The ``BertForQuestionAnswering`` annotator for ``source`` (pretrained, folder or ONNX import; in int8,
+    the int8 ONNX model imported the same way)."""
     from sparknlp.annotator import BertForQuestionAnswering
 
     if source.spark is None:
         raise ValueError(f"{source} has no Spark NLP model (only a transformers one).")
+    if source.precision == "bf16":
+        raise ValueError("Spark NLP has no bf16 path (its ONNX Runtime runs fp32 or int8): use precision fp32 or int8.")
     get_spark()  # pretrained() and load() use the active session
     try:
-        if source.spark == SPARK_NLP_NAME:
+        if source.precision == "int8":
+            folder = int8_folder(source.onnx or str(source.transformers)) / "spark"
+            if not folder.exists():
+                import_onnx(str(ensure_int8_onnx(source.onnx, source.transformers)), folder)
+            model = BertForQuestionAnswering.load(str(folder))
+        elif source.spark == SPARK_NLP_NAME:
             model = BertForQuestionAnswering.pretrained(SPARK_NLP_NAME, SPARK_NLP_LANG)
         else:
             folder = Path(source.spark)
@@ -260,6 +269,12 @@ def answer_rows(
         if i not in best or window_rank(candidate) > window_rank(best[i]):  # the first window wins a tie
             best[i] = candidate
     return [RowResult(error=plan) if isinstance(plan, str) else RowResult(answers=[best[i]]) for i, plan in enumerate(plans)]
+
+
+def abstains(row: RowResult, threshold: float) -> bool:
+    """"No answer" for this row. Spark NLP has no null score (its start and end are two separate argmaxes):
+    its own empty answer counts, and so does a best answer scored below ``threshold``."""
+    return row.scored_below(threshold)
 
 
 def answer_dataframe(df, model: str | ModelSource | None = None):

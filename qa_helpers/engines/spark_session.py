@@ -187,7 +187,8 @@ def jvm_scratch() -> Path:
 
 
 def get_spark(memory: str = "4g"):
-    """The local Spark session for the tutorial (created once per process).
+    """The Spark session for the tutorial (created once per process): ``local[*]``, or the cluster
+    that ``QA_SPARK_MASTER`` names (:mod:`qa_helpers.engines.spark_cluster`).
 
     The JVM is started with its stdout and stderr sent to :func:`jvm_log`, so that Spark's
     log lines and Spark NLP's prints do not land in notebook outputs, and with its temporary
@@ -215,6 +216,8 @@ def get_spark(memory: str = "4g"):
         .set("spark.sql.shuffle.partitions", "4")
         .set("spark.jars", ",".join(resolve_jars()["jars"]))
         .set("spark.driver.extraJavaOptions", f"-Djava.io.tmpdir=\"{scratch}\"")
+        .set("spark.executor.extraJavaOptions", f"-Djava.io.tmpdir=\"{scratch}\"")  # a cluster's executors (same machine)
+        .set("spark.executor.memory", os.environ.get("QA_SPARK_EXECUTOR_MEMORY", "2g"))
         .set("spark.local.dir", str(scratch))
         # Spark NLP gives every ONNX session 6 threads by default, which oversubscribes a small
         # machine (several sessions, each with more threads than cores); one thread per core instead.

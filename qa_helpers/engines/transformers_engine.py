@@ -7,19 +7,20 @@ run every window through the model, and decode each window with :mod:`qa_helpers
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache, partial
 
 import numpy as np
 
 from ..config import opted_in, quiet_transformers
-from ..decoding import merge_windows, spans_to_answers, top_spans
+from ..decoding import merge_windows, no_answer_margin, null_and_best, spans_to_answers, top_spans
 from ..models.sources import OFFLINE_FIX, ModelLoadError, ModelSource, resolve_model
 from ..results import Answer, RowResult, TokenLogits, context_mask
 from ..validation import InputError, check_question_length
 
 __all__ = [
-    "BATCH_SIZE", "MAX_TOP_K", "NAME", "STRIDE", "WINDOW_LENGTH", "answer_rows", "encode", "forward", "load",
+    "BATCH_SIZE", "MAX_TOP_K", "NAME", "STRIDE", "WINDOW_LENGTH", "abstains", "answer_rows", "window_null_scores", "encode", "forward", "load",
     "logits", "run_in_batches", "Windows",
 ]
 
@@ -32,7 +33,7 @@ BATCH_SIZE = 4  # windows per forward pass, length-sorted; 4 was fastest on a 2-
 
 @lru_cache(maxsize=4)
 def load(source: ModelSource):
-    """Tokenizer and model for ``source``.
+    """Tokenizer and model for ``source`` (int8: its linear layers quantised dynamically, weights per channel).
 
     Safetensors only and no remote code, unless the caller opts in with ``QA_ALLOW_PICKLE=1``
     (pickle files can run code when loaded) or ``QA_TRUST_REMOTE_CODE=1``.
@@ -51,6 +52,14 @@ def load(source: ModelSource):
     except Exception as err:  # transformers raises OSError, ValueError, EnvironmentError... for these
         raise ModelLoadError(_explain_load_error(source, err)) from err
     model.eval()
+    if source.precision == "int8":
+        import torch
+
+        # Weights per output channel, as for ONNX Runtime: per-tensor scales cost this model 3 F1 points in English.
+        per_channel = {torch.nn.Linear: torch.ao.quantization.per_channel_dynamic_qconfig}
+        with warnings.catch_warnings():  # torch.ao's quantised tensors are deprecated in favour of torchao, not gone
+            warnings.simplefilter("ignore", UserWarning)
+            model = torch.ao.quantization.quantize_dynamic(model, per_channel, dtype=torch.qint8)
     return tokenizer, model
 
 
@@ -147,16 +156,18 @@ def run_in_batches(
     return results
 
 
-def forward(model, input_ids: list[list[int]], token_type_ids: list[list[int]]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Start and end logits of the torch model for each sequence (batched, no gradients)."""
+def forward(
+    model, input_ids: list[list[int]], token_type_ids: list[list[int]], precision: str = "fp32"
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Start and end logits of the torch model for each sequence (batched, no gradients; bf16 under autocast)."""
     import torch
 
     def run(ids: np.ndarray, types: np.ndarray, mask: np.ndarray):
-        with torch.inference_mode():
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
             out = model(
                 input_ids=torch.from_numpy(ids), token_type_ids=torch.from_numpy(types), attention_mask=torch.from_numpy(mask)
             )
-        return out.start_logits.numpy(), out.end_logits.numpy()
+        return out.start_logits.float().numpy(), out.end_logits.float().numpy()
 
     return run_in_batches(input_ids, token_type_ids, run, model.config.pad_token_id or 0)
 
@@ -173,10 +184,12 @@ def answer_rows(
 
     All windows of all pairs are sorted by length and run in batches of ``BATCH_SIZE``, so a
     batch pads little; each window is then decoded on its own and the candidates of each pair
-    compete across its windows. A context without tokens gets no answer ([]). ``forward_fn``
+    compete across its windows; the row's ``null_margin`` says how much "no answer" beats the best
+    span (:mod:`qa_helpers.decoding`, rule 5). A context without tokens gets no answer ([]). ``forward_fn``
     replaces the torch forward pass (the benchmark plugs ONNX Runtime in here).
     """
-    tokenizer, qa_model = load(resolve_model(model))
+    source = resolve_model(model)
+    tokenizer, qa_model = load(source)
     encoded: list[Windows | InputError] = []
     for question, context in pairs:
         try:
@@ -186,26 +199,50 @@ def answer_rows(
     ok = {i: e for i, e in enumerate(encoded) if isinstance(e, Windows)}
     jobs = [(i, w) for i, e in ok.items() for w in range(len(e.input_ids))]
     jobs.sort(key=lambda job: len(ok[job[0]].input_ids[job[1]]))
-    logits = (forward_fn or partial(forward, qa_model))(
+    logits = (forward_fn or partial(forward, qa_model, precision=source.precision))(
         [ok[i].input_ids[w] for i, w in jobs],
         [ok[i].token_type_ids[w] for i, w in jobs],
     )
     candidates: dict[int, list[Answer]] = {i: [] for i, _ in jobs}
+    nulls: dict[int, list[tuple[float, float]]] = {i: [] for i, _ in jobs}
     for (i, w), (start_logits, end_logits) in zip(jobs, logits):
         windows = ok[i]
-        spans = top_spans(start_logits, end_logits, context_mask(windows.sequence_ids[w]), top_k=top_k, max_answer_len=max_answer_len)
+        mask = context_mask(windows.sequence_ids[w])
+        spans = top_spans(start_logits, end_logits, mask, top_k=top_k, max_answer_len=max_answer_len)
         candidates[i] += spans_to_answers(spans, windows.offsets[w], pairs[i][1])
+        nulls[i].append(null_and_best(start_logits, end_logits, mask, max_answer_len))
     return [
-        RowResult(error=str(e)) if isinstance(e, InputError) else RowResult(answers=merge_windows(candidates[i], top_k))
+        RowResult(error=str(e)) if isinstance(e, InputError)
+        else RowResult(answers=merge_windows(candidates[i], top_k), null_margin=no_answer_margin(nulls[i]))
         for i, e in enumerate(encoded)
     ]
 
 
+def window_null_scores(
+    question: str, context: str, model: str | ModelSource | None = None, max_answer_len: int = 30
+) -> list[dict]:
+    """Per window of the context: the characters it holds, its null score and its best span's score (logits)."""
+    source = resolve_model(model)
+    tokenizer, qa_model = load(source)
+    windows = encode(tokenizer, question, context)
+    rows = []
+    for w, (start_logits, end_logits) in enumerate(forward(qa_model, windows.input_ids, windows.token_type_ids, source.precision)):
+        null, best = null_and_best(start_logits, end_logits, context_mask(windows.sequence_ids[w]), max_answer_len)
+        rows.append({"window": w, "characters": windows.context_spans()[w], "null score": null, "best span score": best})
+    return rows
+
+
+def abstains(row: RowResult, threshold: float) -> bool:
+    """"No answer" for this row: its null score beats its best span by more than ``threshold`` (in logits)."""
+    return row.null_margin is not None and row.null_margin > threshold
+
+
 def logits(question: str, context: str, model: str | ModelSource | None = None) -> TokenLogits:
     """Tokens, offsets and raw start/end logits of the first window, for plotting."""
-    tokenizer, qa_model = load(resolve_model(model))
+    source = resolve_model(model)
+    tokenizer, qa_model = load(source)
     windows = encode(tokenizer, question, context)
-    start_logits, end_logits = forward(qa_model, windows.input_ids[:1], windows.token_type_ids[:1])[0]
+    start_logits, end_logits = forward(qa_model, windows.input_ids[:1], windows.token_type_ids[:1], source.precision)[0]
     return TokenLogits(
         tokens=windows.tokens[0],
         offsets=windows.offsets[0],

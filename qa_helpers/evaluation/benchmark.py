@@ -1,19 +1,22 @@
-"""How fast each path answers questions on this machine: ``python -m qa_helpers bench``.
+"""How fast each path answers questions on this machine, and what lower precision costs: ``python -m qa_helpers bench``.
 
-One run measures, on the same fixed XQuAD workload and the same model:
+One run measures, on the same fixed XQuAD workload (questions from all 11 languages, each fitting one
+window of both engines, so every path computes the same thing) and the same trained model (``repro``):
 
-- ``naive loop``: what most tutorials show, one example at a time through transformers;
-- ``qa_helpers batched``: :func:`transformers_engine.answer_rows` (length-sorted batches,
-  inference mode, all cores);
-- ``ONNX Runtime``: the same pipeline with ONNX Runtime running the exported model, the
-  local reference;
-- ``Spark NLP DataFrame`` for several partition counts and ``batchSize`` values, and ``Spark NLP LightPipeline``
-  (JVM start-up and model loading are timed separately, not counted);
-- ``hardware bound``: the workload's FLOPs over the matrix-multiply rate measured here.
+- transformers fp32: the ``naive loop`` most tutorials show, and qa_helpers' ``batched`` path
+  (:func:`transformers_engine.answer_rows`); the batched path again in ``bf16`` (autocast) and ``int8``
+  (dynamic quantisation of the linear layers);
+- ONNX Runtime fp32 and int8: the same pipeline with ONNX Runtime running the exported model, and the
+  int8 model of :mod:`qa_helpers.models.precision`;
+- Spark NLP on a DataFrame and through LightPipeline, with the fp32 ONNX model and with the int8 one,
+  imported the same way (JVM start-up and model loading are timed separately, not counted);
+- the hardware bound per precision: the workload's FLOPs over the matrix-multiply rate measured here in
+  fp32, bf16 (torch) and int8 (ONNX Runtime's u8 x s8 ``MatMulInteger``, the kernel its int8 model runs).
 
-Throughput is examples/s over the whole workload; latency is the wall time of answering one
-example alone (p50/p95 over a sample). Run it on the full-size ``base`` model (``make bench``);
-on ``tiny`` it is only a smoke test.
+Throughput is examples/s over the whole workload; latency is the wall time of answering one example
+alone (p50/p95 over a sample). Quality is F1 (SQuAD rules) on the held-out articles, 11 languages,
+with each path's change against the fp32 path of its engine; the held-out predictions of each path are
+kept in ``heldout/`` so that an interrupted run resumes. On ``tiny`` it is only a smoke test.
 """
 from __future__ import annotations
 
@@ -21,39 +24,71 @@ import argparse
 import json
 import os
 import platform
+import re
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
 
 from ..engines import spark_engine, transformers_engine
+from ..examples import LANGUAGES
+from ..models.precision import ensure_int8_onnx
 from ..models.sources import ModelSource, describe, resolve_model
 from ..validation import InputError
 from . import stored
 from .report import markdown_table
+from .runner import BATCH, committed_predictions, score
 from .xquad import XQuADExample, load_xquad
 
 __all__ = [
-    "SPARK_BATCH_SIZES", "WORKLOAD_LANGS", "main", "matmul_gflops", "naive_answer", "onnx_forward",
-    "PathResult", "plot_report", "run", "stored_report", "workload", "workload_gflop", "write_report",
+    "FROM_FULL_RUN", "PATHS", "REFERENCE", "WORKLOAD_LANGS", "cluster_scaling", "goals", "heldout_f1", "int8_gflops", "main", "matmul_gflops",
+    "naive_answer", "onnx_forward", "PathResult", "plot_report", "run", "stored_report", "workload", "workload_gflop",
+    "write_report",
 ]
 
-WORKLOAD_LANGS = ("en", "es", "de", "ru", "ar", "hi", "th", "zh")
-SPARK_BATCH_SIZES = (1, 8)
+WORKLOAD_LANGS = LANGUAGES
+# path -> (engine family for the F1 comparison, precision): the order of the table
+PATHS = {
+    "transformers fp32, naive loop": ("transformers", "fp32"),
+    "transformers fp32, batched": ("transformers", "fp32"),
+    "transformers bf16 (autocast), batched": ("transformers", "bf16"),
+    "transformers int8 (dynamic), batched": ("transformers", "int8"),
+    "ONNX Runtime fp32": ("transformers", "fp32"),
+    "ONNX Runtime int8": ("transformers", "int8"),
+    "Spark NLP fp32, DataFrame": ("spark", "fp32"),
+    "Spark NLP fp32, LightPipeline": ("spark", "fp32"),
+    "Spark NLP int8, DataFrame": ("spark", "int8"),
+    "Spark NLP int8, LightPipeline": ("spark", "int8"),
+}
+REFERENCE = "ONNX Runtime fp32"  # the time every ratio is taken against
+F1_BASELINE = {"transformers": "transformers fp32, batched", "spark": "Spark NLP fp32, LightPipeline"}
+SAME_ANSWERS = {  # a DataFrame answers exactly as LightPipeline (tests/test_engines.py checks it): one held-out run
+    "Spark NLP fp32, DataFrame": "Spark NLP fp32, LightPipeline",
+    "Spark NLP int8, DataFrame": "Spark NLP int8, LightPipeline",
+}
+FROM_FULL_RUN = {  # the committed full XQuAD run answered with exactly these paths: its held-out predictions are reused
+    "transformers fp32, batched": "transformers",
+    "Spark NLP fp32, LightPipeline": "spark",
+}
 
 
 @dataclass
 class PathResult:
     path: str
+    precision: str
     examples_per_s: float
     p50_latency_ms: float | None
     p95_latency_ms: float | None
     seconds: float
-    vs_onnxruntime: float | None = None  # this path's time / ONNX Runtime's time
-    vs_naive: float | None = None  # naive loop's time / this path's time (speed-up)
-    of_hardware_bound: float | None = None  # bound's time / this path's time
+    vs_onnxruntime_fp32: float | None = None  # this path's time / ONNX Runtime fp32's time
+    of_hardware_bound: float | None = None  # the bound's time in this path's precision / this path's time
+    heldout_f1: float | None = None
+    f1_change: float | None = None  # against the fp32 path of the same engine
 
 
 def workload(per_lang: int, source: ModelSource) -> list[XQuADExample]:
@@ -99,13 +134,36 @@ def _latencies(fn, items) -> list[float]:
     return [_timed(lambda item=item: fn(item)) for item in items]
 
 
-def matmul_gflops(size: int = 2048, repeats: int = 10) -> float:
-    """The float32 matrix-multiply rate torch reaches here, in GFLOP/s (best of ``repeats``)."""
+def matmul_gflops(precision: str = "fp32", size: int = 2048, repeats: int = 10) -> float:
+    """The matrix-multiply rate torch reaches here in fp32 or bf16, in GFLOP/s (best of ``repeats``)."""
     import torch
 
-    a, b = torch.randn(size, size), torch.randn(size, size)
+    dtype = {"fp32": torch.float32, "bf16": torch.bfloat16}[precision]
+    a, b = torch.randn(size, size, dtype=dtype), torch.randn(size, size, dtype=dtype)
     torch.matmul(a, b)  # warm-up
     best = min(_timed(lambda: torch.matmul(a, b)) for _ in range(repeats))
+    return 2 * size**3 / best / 1e9
+
+
+def int8_gflops(size: int = 2048, repeats: int = 10) -> float:
+    """The int8 rate (GOP/s) of ONNX Runtime's ``MatMulInteger`` on u8 x s8, the kernel the int8 model runs."""
+    import numpy as np
+    import onnxruntime as ort
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [helper.make_node("MatMulInteger", ["a", "b"], ["c"])], "int8_matmul",
+        [helper.make_tensor_value_info("a", TensorProto.UINT8, [size, size]), helper.make_tensor_value_info("b", TensorProto.INT8, [size, size])],
+        [helper.make_tensor_value_info("c", TensorProto.INT32, [size, size])],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)], ir_version=10)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = os.cpu_count() or 1
+    session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(0)
+    feeds = {"a": rng.integers(0, 255, (size, size), dtype=np.uint8), "b": rng.integers(-127, 127, (size, size), dtype=np.int8)}
+    session.run(None, feeds)  # warm-up
+    best = min(_timed(lambda: session.run(None, feeds)) for _ in range(repeats))
     return 2 * size**3 / best / 1e9
 
 
@@ -153,80 +211,191 @@ def naive_answer(tokenizer, model, question: str, context: str) -> str:
     return tokenizer.decode(inputs["input_ids"][0][start : end + 1])
 
 
-def run(per_lang: int, latency_sample: int, model: str | ModelSource | None = None) -> dict:
-    """Measure every path on one workload; returns the results and the context of the run."""
+def _onnx_file(source: ModelSource, precision: str) -> str:
+    if source.onnx is None:
+        raise InputError(f"{source} has no ONNX export for ONNX Runtime; use repro, tiny or an exported folder")
+    folder = ensure_int8_onnx(source.onnx, source.transformers) if precision == "int8" else Path(source.onnx)
+    return str(folder / "model.onnx")
+
+
+def _answerers(source: ModelSource) -> dict[str, Callable[[list[tuple[str, str]]], list[str]]]:
+    """Path -> a function from pairs to answer texts, for the paths answered in Python (not the DataFrames)."""
+    fp32 = replace(source, precision="fp32")
+    tokenizer, torch_model = transformers_engine.load(fp32)
+
+    def texts(rows) -> list[str]:
+        return [row.answers[0].text if row.answers else "" for row in rows]
+
+    def batched(precision: str):
+        return lambda pairs: texts(transformers_engine.answer_rows(pairs, replace(source, precision=precision)))
+
+    def with_ort(precision: str):
+        forward = onnx_forward(_onnx_file(source, precision))
+        return lambda pairs: texts(transformers_engine.answer_rows(pairs, fp32, forward_fn=forward))
+
+    def light(precision: str):
+        return lambda pairs: texts(spark_engine.answer_rows(pairs, replace(source, precision=precision)))
+
+    return {
+        "transformers fp32, naive loop": lambda pairs: [naive_answer(tokenizer, torch_model, q, c) for q, c in pairs],
+        "transformers fp32, batched": batched("fp32"),
+        "transformers bf16 (autocast), batched": batched("bf16"),
+        "transformers int8 (dynamic), batched": batched("int8"),
+        "ONNX Runtime fp32": with_ort("fp32"),
+        "ONNX Runtime int8": with_ort("int8"),
+        "Spark NLP fp32, LightPipeline": light("fp32"),
+        "Spark NLP int8, LightPipeline": light("int8"),
+    }
+
+
+def _slug(path: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-")
+
+
+def heldout_f1(path: str, answer: Callable[[list[tuple[str, str]]], list[str]], source: ModelSource, folder: Path,
+               progress: bool = True) -> float:
+    """F1 (SQuAD rules, percent) of ``path`` on the held-out articles, mean of the 11 languages.
+
+    Its predictions are written to ``folder`` per language as each is done and reused by a later run of
+    the same model, so an interrupted benchmark resumes where it stopped. The two paths of the committed
+    full run (:data:`FROM_FULL_RUN`) take its held-out predictions instead of answering again.
+    """
+    scores = []
+    for lang in LANGUAGES:
+        file = folder / f"{_slug(path)}.{lang}.json"
+        examples = load_xquad(lang, split="heldout")
+        record = json.loads(file.read_text(encoding="utf-8")) if file.exists() else None
+        full_run = committed_predictions(source.name, FROM_FULL_RUN[path], lang, str(source)) if path in FROM_FULL_RUN else None
+        if full_run is not None:
+            record = {"model": source.name, "predictions": {ex.id: full_run[ex.id] for ex in examples}}
+        if record is None or record["model"] != str(source.name):
+            if progress:
+                print(f"  held-out {lang}: {path}", flush=True)
+            predictions: dict[str, str] = {}
+            for lo in range(0, len(examples), BATCH):
+                chunk = examples[lo : lo + BATCH]
+                predictions.update(zip((ex.id for ex in chunk), answer([(ex.question, ex.context) for ex in chunk])))
+            record = {"model": source.name, "path": path, "predictions": predictions}
+            folder.mkdir(parents=True, exist_ok=True)
+            stored.write_json(file, record)
+        scores.append(score(examples, record["predictions"], "squad")[1])
+    return sum(scores) / len(scores)
+
+
+def run(
+    per_lang: int, latency_sample: int, model: str | ModelSource | None = None, heldout: Path | None = None,
+    heldout_skip: tuple[str, ...] = (),
+) -> dict:
+    """Measure every path on one workload (and, with ``heldout``, its held-out F1 but for the paths in
+    ``heldout_skip``); returns the results and the context."""
     import torch
 
-    source = resolve_model(model)
+    source = resolve_model(model, "fp32")
     examples = workload(per_lang, source)
     pairs = [(ex.question, ex.context) for ex in examples]
     sample = pairs[:: max(1, len(pairs) // latency_sample)][:latency_sample]
-    tokenizer, torch_model = transformers_engine.load(source)
     n = len(pairs)
+    answerers = _answerers(source)
     results: list[PathResult] = []
 
     def add(path: str, seconds: float, latencies: list[float] | None) -> None:
         lat = sorted(latencies) if latencies else None
         results.append(PathResult(
-            path, n / seconds,
+            path, PATHS[path][1], n / seconds,
             1000 * statistics.median(lat) if lat else None,
             1000 * lat[min(len(lat) - 1, int(0.95 * len(lat)))] if lat else None,
             seconds,
         ))
 
-    naive = lambda pair: naive_answer(tokenizer, torch_model, *pair)  # noqa: E731
-    naive(pairs[0])  # warm-up, as for every path
-    add("naive loop (transformers)", _timed(lambda: [naive(p) for p in pairs]), _latencies(naive, sample))
-
-    batched = lambda ps: transformers_engine.answer_rows(ps, source)  # noqa: E731
-    batched(pairs[:2])
-    add("qa_helpers batched (transformers)", _timed(lambda: batched(pairs)), _latencies(lambda p: batched([p]), sample))
-
-    ort_forward = onnx_forward(f"{source.onnx}/model.onnx")
-    with_ort = lambda ps: transformers_engine.answer_rows(ps, source, forward_fn=ort_forward)  # noqa: E731
-    with_ort(pairs[:2])
-    add("ONNX Runtime (same pipeline)", _timed(lambda: with_ort(pairs)), _latencies(lambda p: with_ort([p]), sample))
-
     startup = _timed(lambda: spark_engine.pipeline_for(source))  # JVM, jars and model loading
+    startup_int8 = _timed(lambda: spark_engine.pipeline_for(replace(source, precision="int8")))  # + the int8 build once
     spark = spark_engine.get_spark()
-    light = lambda ps: spark_engine.answer_rows(ps, source)  # noqa: E731
-    light(pairs[:2])
-    add("Spark NLP LightPipeline", _timed(lambda: light(pairs)), _latencies(lambda p: light([p]), sample))
-    pipeline, _ = spark_engine.pipeline_for(source)
-    qa_stage = pipeline.stages[-1]
-    for partitions in sorted({1, os.cpu_count() or 1}):
-        df = spark.createDataFrame(pairs, "question string, context string").repartition(partitions).cache()
-        df.count()
-        for size in SPARK_BATCH_SIZES:
-            qa_stage.setBatchSize(size)
-            pipeline.transform(df.limit(2)).select("answer.result").collect()
-            add(f"Spark NLP DataFrame ({partitions} partition{'s' * (partitions > 1)}, batchSize={size})",
-                _timed(lambda df=df: pipeline.transform(df).select("answer.result").collect()), None)
-        df.unpersist()
-    qa_stage.setBatchSize(spark_engine.BATCH_SIZE)
+    frame = spark.createDataFrame(pairs, "question string, context string").repartition(os.cpu_count() or 1).cache()
+    frame.count()
+    for path in PATHS:
+        if path.endswith("DataFrame"):
+            pipeline, _ = spark_engine.pipeline_for(replace(source, precision=PATHS[path][1]))
+            pipeline.transform(frame.limit(2)).select("answer.result").collect()  # warm-up, as for every path
+            add(path, _timed(lambda pipeline=pipeline: pipeline.transform(frame).select("answer.result").collect()), None)
+            continue
+        answer = answerers[path]
+        answer(pairs[:2])
+        add(path, _timed(lambda answer=answer: answer(pairs)), _latencies(lambda p, answer=answer: answer([p]), sample))
+    frame.unpersist()
 
-    gflops = matmul_gflops()
+    rates = {"fp32": matmul_gflops("fp32"), "bf16": matmul_gflops("bf16"), "int8": int8_gflops()}
     window_lengths = _window_lengths(pairs, source)
-    bound_seconds = workload_gflop(window_lengths, torch_model.config) / gflops
-    add("hardware bound (FLOPs / matmul rate)", bound_seconds, None)
-
-    ort_time = next(r.seconds for r in results if r.path.startswith("ONNX"))
-    naive_time = results[0].seconds
+    gflop = workload_gflop(window_lengths, transformers_engine.load(source)[1].config)
+    reference = next(r.seconds for r in results if r.path == REFERENCE)
     for r in results:
-        r.vs_onnxruntime = r.seconds / ort_time
-        r.vs_naive = naive_time / r.seconds
-        r.of_hardware_bound = bound_seconds / r.seconds
+        r.vs_onnxruntime_fp32 = r.seconds / reference
+        r.of_hardware_bound = gflop / rates[r.precision] / r.seconds
+    if heldout is not None:
+        f1s = {path: heldout_f1(path, answer, source, heldout) for path, answer in answerers.items() if path not in heldout_skip}
+        for r in results:
+            r.heldout_f1 = f1s.get(SAME_ANSWERS.get(r.path, r.path))
+            baseline = f1s.get(F1_BASELINE[PATHS[r.path][0]])
+            r.f1_change = r.heldout_f1 - baseline if r.heldout_f1 is not None and baseline is not None else None
     return {
         "date": date.today().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.processor() or 'cpu'}; "
         f"python {platform.python_version()}, torch {torch.__version__}, torch threads {torch.get_num_threads()}",
         "model": str(source),
-        "workload": f"{n} XQuAD questions, {per_lang} from each of {', '.join(WORKLOAD_LANGS)}, each "
+        "workload": f"{n} XQuAD questions, {per_lang} from each of the {len(WORKLOAD_LANGS)} languages, each "
         f"fitting one window ({sum(map(sum, window_lengths))} tokens in all)",
-        "spark_startup_seconds": startup,
-        "matmul_gflops": gflops,
+        "heldout": "F1 (SQuAD rules) on the held-out articles 41-48, mean of the 11 languages"
+        + (f"; not measured for {', '.join(heldout_skip)}" if heldout_skip else "") if heldout else None,
+        "spark_startup_seconds": startup, "spark_int8_startup_seconds": startup_int8,
+        "workload_gflop": gflop,
+        "bounds": {precision: {"gflops": rate, "examples_per_s": n / (gflop / rate)} for precision, rate in rates.items()},
         "results": [asdict(r) for r in results],
     }
+
+
+def cluster_scaling(model: str, workers: tuple[int, ...] = (0, 1, 2), per_lang: int = 8) -> list[dict]:
+    """The DataFrame path in local mode (0) and on a standalone cluster of 1 and 2 one-core workers, each run
+    by ``python -m qa_helpers cluster`` in its own process; examples/s and whether the answers equal local mode's."""
+    runs = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for count in workers:
+            out = Path(scratch) / f"{count}.json"
+            subprocess.run([sys.executable, "-m", "qa_helpers", "cluster", "--model", model, "--workers", str(count),
+                            "--per-lang", str(per_lang), "--out", str(out)], check=True)
+            runs.append(json.loads(out.read_text(encoding="utf-8")))
+    local = [(r["text"], r["start"], r["end"]) for r in runs[0]["rows"]]
+    return [
+        {"master": "local[*]" if not r["workers"] else f"standalone, {r['workers']} worker{'s' * (r['workers'] > 1)} of 1 core",
+         "executors": r["executors"], "questions": r["questions"], "examples_per_s": r["examples_per_s"],
+         "same answers as local mode": [(x["text"], x["start"], x["end"]) for x in r["rows"]] == local}
+        for r in runs
+    ]
+
+
+def goals(report: dict) -> list[dict]:
+    """The issue's goals, each computed from the report: what was asked, what was measured, met or not."""
+    by = {r["path"]: r for r in report["results"]}
+
+    def speedup(slow: str, fast: str) -> float:
+        return by[slow]["seconds"] / by[fast]["seconds"]
+
+    def f1_ok(path: str) -> bool | None:
+        change = by[path]["f1_change"]
+        return None if change is None else change >= -1.0
+
+    rows = []
+    for fast, slow, target in (
+        ("ONNX Runtime int8", "ONNX Runtime fp32", 2.0),
+        ("Spark NLP int8, DataFrame", "Spark NLP fp32, DataFrame", 1.8),
+        ("Spark NLP int8, LightPipeline", "Spark NLP fp32, LightPipeline", 1.8),
+    ):
+        measured = speedup(slow, fast)
+        rows.append({"goal": f"{fast}: at least {target}x faster than {slow}, F1 change at least -1.0",
+                     "measured": f"{measured:.2f}x, F1 change " + (f"{by[fast]['f1_change']:+.1f}" if by[fast]["f1_change"] is not None else "not measured"),
+                     "met": measured >= target and bool(f1_ok(fast))})
+    for batched, ort in (("transformers fp32, batched", "ONNX Runtime fp32"), ("transformers int8 (dynamic), batched", "ONNX Runtime int8")):
+        measured = speedup(batched, ort)
+        rows.append({"goal": f"{batched}: within 1.1x of {ort}", "measured": f"{measured:.2f}x", "met": measured <= 1.1})
+    return rows
 
 
 def stored_report() -> dict:
@@ -235,14 +404,16 @@ def stored_report() -> dict:
 
 
 def plot_report(report: dict):
-    """Examples per second of every path, with the hardware bound as a dashed line; returns the figure."""
+    """Examples per second of every path, coloured by precision, with each precision's hardware bound dashed."""
     import matplotlib.pyplot as plt
 
-    paths = [r for r in report["results"] if not r["path"].startswith("hardware")]
-    bound = next(r for r in report["results"] if r["path"].startswith("hardware"))
-    fig, ax = plt.subplots(figsize=(8, 0.5 * len(paths) + 1))
-    ax.barh([r["path"] for r in paths][::-1], [r["examples_per_s"] for r in paths][::-1], color="#1f77b4")
-    ax.axvline(bound["examples_per_s"], color="red", linestyle="--", label="hardware bound")
+    colours = {"fp32": "#1f77b4", "bf16": "#ff7f0e", "int8": "#2ca02c"}
+    paths = report["results"][::-1]
+    fig, ax = plt.subplots(figsize=(8.5, 0.42 * len(paths) + 1.4))
+    ax.barh([r["path"] for r in paths], [r["examples_per_s"] for r in paths], color=[colours[r["precision"]] for r in paths])
+    for precision, bound in report["bounds"].items():
+        ax.axvline(bound["examples_per_s"], color=colours[precision], linestyle="--", linewidth=1,
+                   label=f"{precision} hardware bound ({bound['gflops']:.0f} GFLOP/s)")
     ax.set_xlabel("examples / s (higher is better)")
     ax.set_title(f"{report['workload']}\n{report['date']}", fontsize=9)
     ax.legend(loc="lower right", fontsize=8)
@@ -263,13 +434,22 @@ def write_report(report: dict, out: Path) -> None:
     table = pd.DataFrame(report["results"]).set_index("path")
     table.to_csv(out / "results.csv")
     shown = table.drop(columns="seconds").round(3)
+    bounds = ", ".join(f"{p} {b['gflops']:.0f}" for p, b in report["bounds"].items())
     header = (
         f"Measured {report['date']} on {report['machine']}.\n"
-        f"Model: {report['model']}. Workload: {report['workload']}.\n"
-        f"Spark start-up (JVM, jars, model), not counted above: {report['spark_startup_seconds']:.1f} s. "
-        f"Measured matmul rate: {report['matmul_gflops']:.0f} GFLOP/s.\n\n"
+        f"Model: {report['model']}. Workload: {report['workload']}. Quality: {report['heldout'] or 'not measured'}.\n"
+        f"Spark start-up (JVM, jars, model), not counted above: {report['spark_startup_seconds']:.1f} s (fp32), "
+        f"{report['spark_int8_startup_seconds']:.1f} s (int8). Matrix-multiply rates measured here (GFLOP/s): {bounds}.\n\n"
     )
-    (out / "results.md").write_text(header + markdown_table(shown.reset_index()) + "\n", encoding="utf-8")
+    goal_table = pd.DataFrame(goals(report)).assign(met=lambda d: d.met.map({True: "met", False: "**missed**"}))
+    cluster = ""
+    if report.get("cluster"):
+        cluster = "\n\nThe DataFrame path (fp32) on a Spark standalone cluster on this machine:\n\n" + markdown_table(
+            pd.DataFrame(report["cluster"]).round(3))
+    (out / "results.md").write_text(
+        header + markdown_table(shown.reset_index()) + "\n\nGoals:\n\n" + markdown_table(goal_table) + cluster + "\n",
+        encoding="utf-8",
+    )
     fig = plot_report(report)
     fig.savefig(out / "results.png", dpi=100)
     plt.close(fig)
@@ -278,13 +458,19 @@ def write_report(report: dict, out: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qa_helpers bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default="base", help="base (default), tiny (smoke test), real or a folder")
+    parser.add_argument("--model", default="repro", help="repro (default), tiny (smoke test), real or a folder")
     parser.add_argument("--per-lang", type=int, default=8, help="questions per language")
     parser.add_argument("--latency-sample", type=int, default=16, help="examples timed one by one")
     parser.add_argument("--out", type=Path, default=stored.RESULTS / "benchmark")
+    parser.add_argument("--no-heldout", action="store_true", help="skip the held-out F1 of each path (speed only)")
+    parser.add_argument("--no-cluster", action="store_true", help="skip the standalone-cluster runs")
+    parser.add_argument("--heldout-skip", action="append", default=[], choices=list(PATHS), metavar="PATH",
+                        help="a path whose held-out F1 is not measured (repeatable)")
     args = parser.parse_args(argv)
     print(describe(args.model), flush=True)
-    report = run(args.per_lang, args.latency_sample, args.model)
+    report = run(args.per_lang, args.latency_sample, args.model, None if args.no_heldout else args.out / "heldout",
+                 tuple(args.heldout_skip))
+    report["cluster"] = None if args.no_cluster else cluster_scaling(args.model)
     write_report(report, args.out)
     print((args.out / "results.md").read_text(encoding="utf-8"))
     return 0

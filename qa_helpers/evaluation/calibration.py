@@ -15,15 +15,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
-from ..examples import LANGUAGES
 from ..models.sources import ModelSource, describe, resolve_model
+from ..results import RowResult
 from . import stored
 from .metrics import exact_match
-from .runner import ENGINE_NAMES, predict_answers
-from .xquad import load_xquad
+from .runner import ENGINE_NAMES, held_out_run_arguments, run_per_language
+from .xquad import XQuADExample, load_xquad
 
 __all__ = [
     "BINS", "TARGET_ACCURACY", "calibrate", "expected_calibration_error", "main", "plot_reliability", "reliability_table",
@@ -78,27 +77,20 @@ def calibrate(
 ) -> dict:
     """Answer the held-out questions, keep score and correctness per answer, and summarise; returns the summary."""
     source = resolve_model(model)
-    out.mkdir(parents=True, exist_ok=True)
-    for lang in langs:
-        examples = load_xquad(lang, split="heldout")
-        for engine in engines:
-            path = _answers_path(out, engine, lang)
-            if resume and path.exists() and json.loads(path.read_text(encoding="utf-8"))["model"] == str(source):
-                continue
-            started = time.perf_counter()
-            answers = predict_answers(examples, engine, source, progress)
-            rows = []
-            for ex in examples:
-                answer = answers[ex.id]
-                text = answer.text if answer else ""
-                rows.append({"id": ex.id, "text": text, "score": answer.score if answer else 0.0,
-                             "em": exact_match(text, ex.answers, lang, "squad")})
-            partial = path.with_name(path.name + ".partial")
-            record = {"model": str(source), "seconds": time.perf_counter() - started, "answers": rows}
-            partial.write_text(json.dumps(record, ensure_ascii=False, indent=0), encoding="utf-8")
-            partial.replace(path)  # never a half-written file that --resume would trust
+
+    def rows_for(examples: list[XQuADExample], results: dict[str, RowResult]) -> list[dict]:
+        rows = []
+        for ex in examples:
+            best = results[ex.id].answers[0] if results[ex.id].answers else None
+            text = best.text if best else ""
+            rows.append({"id": ex.id, "text": text, "score": best.score if best else 0.0,
+                         "em": exact_match(text, ex.answers, ex.lang, "squad")})
+        return rows
+
+    run_per_language("answers", langs, engines, source, out, lambda lang: load_xquad(lang, split="heldout"), rows_for,
+                     progress, resume)
     summary = _summarise(out, langs, engines, str(source))
-    (out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
+    stored.write_json(out / "summary.json", summary, indent=1)
     return summary
 
 
@@ -180,13 +172,7 @@ def stored_answers(run: str = "repro"):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qa_helpers calibrate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", help="real, repro, tiny, base or a folder (default: $QA_MODEL, else real)")
-    parser.add_argument("--langs", default=",".join(LANGUAGES), help="comma-separated language codes")
-    parser.add_argument("--engines", default=",".join(ENGINE_NAMES), help="transformers, spark or both")
-    parser.add_argument("--out", type=Path, default=Path("build/calibration"))
-    parser.add_argument("--no-progress", action="store_true")
-    parser.add_argument("--resume", action="store_true", help="keep the answer files of this model already in --out")
-    args = parser.parse_args(argv)
+    args = held_out_run_arguments(parser, Path("build/calibration")).parse_args(argv)
     print(describe(args.model), flush=True)
     summary = calibrate(args.langs.split(","), args.engines.split(","), args.model, args.out, not args.no_progress, args.resume)
     for engine, result in summary["engines"].items():

@@ -16,6 +16,7 @@ import re
 import resource
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from tqdm import tqdm
@@ -23,7 +24,7 @@ from tqdm import tqdm
 from ..api import answer_batch
 from ..examples import LANGUAGES
 from ..models.sources import ModelSource, describe, resolve_model
-from ..results import Answer
+from ..results import Answer, RowResult
 from . import stored
 from .metrics import MODES, exact_match, f1
 from .published import PUBLISHED_MBERT_ZERO_SHOT, published_mean
@@ -31,26 +32,60 @@ from .report import markdown_table
 from .xquad import SPLITS, XQuADExample, load_xquad, split_label
 
 __all__ = [
-    "ANSWER_KINDS", "BATCH", "ENGINE_NAMES", "answer_kinds", "evaluate", "evaluate_language", "main",
-    "predict", "predict_answers", "score", "score_table", "stored_summary", "time_table",
+    "ANSWER_KINDS", "BATCH", "ENGINE_NAMES", "answer_kinds", "committed_predictions", "evaluate", "held_out_run_arguments", "evaluate_language", "main",
+    "predict", "predict_answers", "predict_rows", "run_per_language", "score", "score_table", "stored_summary", "time_table",
 ]
 
 BATCH = 64  # questions per call of answer_batch (and per progress-bar step)
 ENGINE_NAMES = {"transformers": "transformers", "spark": "Spark NLP"}
 ANSWER_KINDS = ("exact", "partial", "no overlap", "empty")
 
-def predict_answers(examples: list[XQuADExample], engine: str, model: ModelSource, progress: bool = True) -> dict[str, Answer | None]:
-    """Question id -> the engine's best answer, with its score (None for a row that could not be answered)."""
-    answers: dict[str, Answer | None] = {}
+def held_out_run_arguments(parser: argparse.ArgumentParser, out: Path) -> argparse.ArgumentParser:
+    """The options of a run over the held-out articles that writes one file per language and engine and resumes."""
+    parser.add_argument("--model", help="real, repro, tiny or a folder (default: $QA_MODEL, else real)")
+    parser.add_argument("--langs", default=",".join(LANGUAGES), help="comma-separated language codes")
+    parser.add_argument("--engines", default=",".join(ENGINE_NAMES), help="transformers, spark or both")
+    parser.add_argument("--out", type=Path, default=out)
+    parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--resume", action="store_true", help="keep the files of this model already in --out")
+    return parser
+
+
+def predict_rows(examples: list[XQuADExample], engine: str, model: ModelSource, progress: bool = True) -> dict[str, RowResult]:
+    """Question id -> the engine's whole result for it (answers, or error; null margin where the engine has one)."""
+    rows: dict[str, RowResult] = {}
     bar = tqdm(total=len(examples), desc=f"{engine} {examples[0].lang if examples else ''}", disable=not progress)
     for lo in range(0, len(examples), BATCH):
         chunk = examples[lo : lo + BATCH]
-        rows = answer_batch([(ex.question, ex.context) for ex in chunk], engine=engine, model=model)
-        for ex, row in zip(chunk, rows):
-            answers[ex.id] = row.answers[0] if row.answers else None
+        results = answer_batch([(ex.question, ex.context) for ex in chunk], engine=engine, model=model)
+        rows.update((ex.id, row) for ex, row in zip(chunk, results))
         bar.update(len(chunk))
     bar.close()
-    return answers
+    return rows
+
+
+def run_per_language(
+    kind: str, langs: list[str], engines: list[str], source: ModelSource, out: Path,
+    examples_for: Callable[[str], list[XQuADExample]], rows_for: Callable[[list[XQuADExample], dict[str, RowResult]], list[dict]],
+    progress: bool = True, resume: bool = False,
+) -> None:
+    """For each language and engine: answer ``examples_for(lang)``, and write ``rows_for`` of the results to
+    ``out/<kind>.<engine>.<lang>.json`` as soon as it is done (atomically); ``resume`` keeps the files of this model."""
+    out.mkdir(parents=True, exist_ok=True)
+    for lang in langs:
+        examples = examples_for(lang)
+        for engine in engines:
+            path = out / f"{kind}.{engine}.{lang}.json"
+            if resume and path.exists() and json.loads(path.read_text(encoding="utf-8"))["model"] == str(source):
+                continue
+            started = time.perf_counter()
+            rows = rows_for(examples, predict_rows(examples, engine, source, progress))
+            stored.write_json(path, {"model": str(source), "seconds": time.perf_counter() - started, kind: rows})
+
+
+def predict_answers(examples: list[XQuADExample], engine: str, model: ModelSource, progress: bool = True) -> dict[str, Answer | None]:
+    """Question id -> the engine's best answer, with its score (None for a row that could not be answered)."""
+    return {qid: row.answers[0] if row.answers else None for qid, row in predict_rows(examples, engine, model, progress).items()}
 
 
 def predict(examples: list[XQuADExample], engine: str, model: ModelSource, progress: bool = True) -> dict[str, str]:
@@ -221,6 +256,14 @@ def _prediction_files(run: str | Path) -> dict[tuple[str, str], Path]:
     }
 
 
+def committed_predictions(run: str, engine: str, lang: str, model: str) -> dict[str, str] | None:
+    """Question id -> answer text of a committed run, if it ran ``model`` in ``engine`` on ``lang`` (else None)."""
+    if not (stored.RESULTS / "evaluation" / run / "summary.json").exists() or stored_summary(run)["model"] != model:
+        return None
+    path = _prediction_files(run).get((lang, engine))
+    return json.loads(path.read_text(encoding="utf-8")) if path else None
+
+
 def score_table(summary: dict):
     """F1 / EM (SQuAD rules) per language and engine, on the held-out articles and on all of XQuAD,
     beside published mBERT zero-shot; the last row is the mean over the languages in the run."""
@@ -294,7 +337,7 @@ def time_table(summary: dict):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m qa_helpers evaluate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", help="real, repro, tiny, base or a folder (default: $QA_MODEL, else real)")
+    parser.add_argument("--model", help="real, repro, tiny or a folder (default: $QA_MODEL, else real)")
     parser.add_argument("--langs", default=",".join(LANGUAGES), help="comma-separated language codes")
     parser.add_argument("--engines", default="transformers,spark", help="transformers, spark or both")
     parser.add_argument("--split", default="all", choices=sorted(SPLITS),

@@ -1,4 +1,4 @@
-"""Results that the project's long runs wrote and committed, read in one place.
+"""Results that the project's long runs wrote and committed, read (and written) in one place.
 
 ``make eval-full`` and ``make bench`` write to ``results/`` at the repository's root, outside the
 installed package. In a checkout (``make``, a clone, an editable install) they are read from there;
@@ -15,7 +15,7 @@ from pathlib import Path
 from ..config import cache_dir
 from ..downloads import download
 
-__all__ = ["RESULTS", "read_json", "repository_raw_url", "result_path"]
+__all__ = ["RESULTS", "read_json", "repository_raw_url", "result_path", "write_json"]
 
 RESULTS = Path(__file__).resolve().parents[2] / "results"  # in a checkout
 
@@ -41,3 +41,11 @@ def result_path(relative: str) -> Path:
 def read_json(relative: str) -> dict:
     """A committed JSON result, such as ``evaluation/repro/summary.json``."""
     return json.loads(result_path(relative).read_text(encoding="utf-8"))
+
+
+def write_json(path: Path, data: dict, indent: int = 0) -> None:
+    """Write ``data`` to a ``.partial`` file first and rename it when whole, so that a stopped run never leaves a
+    half-written file that a resumed run would trust."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(data, ensure_ascii=False, indent=indent), encoding="utf-8")
+    partial.replace(path)

@@ -1,14 +1,10 @@
-"""Deterministic multilingual BERT-QA models built from scratch, for work without a model hub.
+"""A deterministic multilingual BERT-QA model built from scratch, for tests without a model hub.
 
-Two profiles share one recipe: the real model's architecture family (BertForQuestionAnswering),
-a cased WordPiece vocabulary that covers every script of the 11 XQuAD languages, and random
-weights drawn from a fixed seed. Their answers are meaningless.
-
-- ``tiny``: 2 layers of width 64. Exercises every code path (tokenisation, logits, decoding,
-  both engines) in seconds; the tests and the notebooks' stored outputs use it.
-- ``base``: the shape of bert-base-multilingual-cased (12 layers, hidden 768, 12 heads,
-  intermediate 3072, vocabulary 119,547, 512 positions), so its compute equals the real
-  model's. The benchmark uses it.
+``tiny`` has the real model's architecture family (BertForQuestionAnswering), a cased WordPiece
+vocabulary that covers every script of the 11 XQuAD languages, 2 layers of width 64, and random
+weights drawn from a fixed seed. Its answers are meaningless; it exercises every code path
+(tokenisation, logits, decoding, both engines) in seconds, and the tests run on it. (A full-size
+random sibling, ``base``, served the benchmark until the trained ``repro`` model replaced it.)
 
 One build writes three folders from the very same weights:
 
@@ -30,7 +26,7 @@ from ..writing_systems import CJK_UNIFIED, THAI, is_bert_chinese, is_unspaced
 from .onnx_export import export_for_spark
 
 __all__ = [
-    "BASE_VOCAB_SIZE", "DESCRIPTIONS", "MAX_WORD_CHARS", "PROFILES", "SCRIPT_RANGES", "SEED",
+    "DESCRIPTIONS", "MAX_WORD_CHARS", "PROFILES", "SCRIPT_RANGES", "SEED",
     "SPECIAL_TOKENS", "VERSION", "build_transformers", "build_vocab", "ensure_built", "model_dir",
     "script_characters",
 ]
@@ -40,9 +36,7 @@ VERSION = "2"  # bump when the recipe below changes, so caches rebuild (2: ONNX 
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]  # [PAD] must be id 0 for Spark NLP
 PROFILES = {
     "tiny": dict(hidden_size=64, num_hidden_layers=2, num_attention_heads=2, intermediate_size=128),
-    "base": dict(hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072),
 }
-BASE_VOCAB_SIZE = 119_547  # bert-base-multilingual-cased; padded with [unused] entries
 
 # Unicode blocks of the scripts used by en, es, de, el, ru, tr, ar, vi, th, zh and hi,
 # plus the punctuation blocks those languages use.
@@ -65,8 +59,6 @@ SCRIPT_RANGES = [
 MAX_WORD_CHARS = 12  # words longer than this stay split into pieces, as rare words do in mBERT
 DESCRIPTIONS = {
     "tiny": f"tiny random test model v{VERSION} (seed {SEED}; offline; its answers are meaningless)",
-    "base": f"full-size random model v{VERSION} (bert-base-multilingual-cased shape, seed {SEED}; "
-    "for benchmarks; its answers are meaningless)",
 }
 
 
@@ -97,19 +89,16 @@ def _corpus_words() -> list[str]:
     )
 
 
-def build_vocab(size: int | None = None) -> list[str]:
+def build_vocab() -> list[str]:
     """Specials, single characters, '##' continuation characters, then whole corpus words.
 
     Chinese ideographs need no '##' form: both engines split them into single characters.
-    ``size`` pads the list with ``[unused<i>]`` entries, to match a real vocabulary's size.
     """
     chars = script_characters()
     continuations = ["##" + c for c in chars if not is_bert_chinese(c)]
     vocab = SPECIAL_TOKENS + chars + continuations
     seen = set(vocab)
     vocab += [w for w in _corpus_words() if w not in seen]
-    if size is not None:
-        vocab += [f"[unused{i}]" for i in range(size - len(vocab))]
     return vocab
 
 
@@ -146,7 +135,7 @@ def build_transformers(out_dir: Path, profile: str = "tiny") -> None:
     import torch
     from transformers import BertConfig, BertForQuestionAnswering, BertTokenizer
 
-    vocab = build_vocab(BASE_VOCAB_SIZE if profile == "base" else None)
+    vocab = build_vocab()
     config = BertConfig(
         vocab_size=len(vocab), pad_token_id=0, max_position_embeddings=MAX_POSITIONS, type_vocab_size=2,
         **PROFILES[profile],

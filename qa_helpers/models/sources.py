@@ -12,20 +12,24 @@
 - ``repro``: this project's reproduction of the real model, built offline from Google's
   pretrained mBERT (Maven Central) and the LoRA adapter the project trained on XQuAD
   (:mod:`qa_helpers.models.repro`). A trained model: its answers make sense.
-- ``tiny``: the small random model that :mod:`qa_helpers.models.random_models` builds offline;
-  ``base``: its full-size sibling (the real model's shape and compute), for benchmarks.
+- ``tiny``: the small random model that :mod:`qa_helpers.models.random_models` builds offline
+  for tests.
 - ``auto``: the real model when the hub answers, else ``repro`` when it can be built, else
   ``tiny``; a loud warning says which it took.
+
+``QA_PRECISION`` (or ``precision=``) runs any of them in fp32 (default), bf16 or int8
+(:mod:`qa_helpers.models.precision`).
 """
 from __future__ import annotations
 
 import os
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
 from . import random_models, repro
+from .precision import check_precision
 
 __all__ = [
     "HUB_ID", "OFFLINE_FIX", "REAL", "SPARK_NLP_LANG", "SPARK_NLP_NAME", "describe", "hub_reachable",
@@ -58,13 +62,14 @@ class ModelSource:
     transformers: str | None  # hub id or save_pretrained folder
     spark: str | None  # Spark NLP model folder, or SPARK_NLP_NAME for the pretrained download
     onnx: str | None = None  # ONNX export to import into Spark NLP when ``spark`` is missing
+    precision: str = "fp32"  # fp32, bf16 or int8 (models.precision); the fields above are the fp32 model's
 
     @property
     def is_real(self) -> bool:
         return self.name == "real"
 
     def __str__(self) -> str:
-        return f"{self.name}: {self.description}"
+        return f"{self.name}: {self.description}" + (f" [run in {self.precision}]" if self.precision != "fp32" else "")
 
 
 REAL = ModelSource(
@@ -78,7 +83,7 @@ REAL = ModelSource(
 def _folder_source(path: Path, name: str | None = None, description: str | None = None) -> ModelSource:
     if not path.is_dir():
         raise FileNotFoundError(
-            f"QA_MODEL={str(path)!r} is neither 'real', 'repro', 'tiny', 'base', 'auto' nor an existing folder."
+            f"QA_MODEL={str(path)!r} is neither 'real', 'repro', 'tiny', 'auto' nor an existing folder."
         )
 
     def kind(folder: Path) -> str | None:
@@ -110,7 +115,7 @@ def _folder_source(path: Path, name: str | None = None, description: str | None 
 
 
 def offline_source(profile: str) -> ModelSource:
-    """The offline model of ``profile`` ('tiny' or 'base'), built on first use."""
+    """The offline random model of ``profile`` ('tiny'), built on first use."""
     folder = random_models.ensure_built(profile)
     return _folder_source(folder, profile, random_models.DESCRIPTIONS[profile])
 
@@ -139,7 +144,7 @@ def hub_reachable() -> bool:
 def _resolve(spec: str) -> ModelSource:
     if spec == "real":
         return REAL
-    if spec in ("tiny", "base"):
+    if spec in random_models.PROFILES:
         return offline_source(spec)
     if spec == "repro":
         return repro_source()
@@ -164,11 +169,12 @@ def _resolve(spec: str) -> ModelSource:
     return _folder_source(Path(spec).expanduser().resolve())
 
 
-def resolve_model(model: str | ModelSource | None = None) -> ModelSource:
-    """The model to use: the argument, else ``$QA_MODEL``, else ``real``."""
+def resolve_model(model: str | ModelSource | None = None, precision: str | None = None) -> ModelSource:
+    """The model to use: the argument, else ``$QA_MODEL``, else ``real``; in ``precision``, else
+    ``$QA_PRECISION``, else fp32 (a :class:`ModelSource` passed in keeps its own unless ``precision`` is given)."""
     if isinstance(model, ModelSource):
-        return model
-    return _resolve(model or os.environ.get("QA_MODEL") or "real")
+        return model if precision is None else replace(model, precision=check_precision(precision))
+    return replace(_resolve(model or os.environ.get("QA_MODEL") or "real"), precision=check_precision(precision))
 
 
 def describe(model: str | ModelSource | None = None) -> str:

@@ -1,0 +1,71 @@
+"""Lower precision: the same model in fp32 (default), bf16 or int8, chosen by ``QA_PRECISION`` or ``precision=``.
+
+- ``fp32``: the weights as trained; the tutorial's default in both engines.
+- ``bf16``: transformers only, under ``torch.autocast`` (matrix multiplies in bfloat16, which this
+  CPU's AVX-512 BF16 runs natively). Spark NLP has no bf16 path: its ONNX Runtime runs fp32 or int8.
+- ``int8``: dynamic quantisation of the linear layers (weights int8 ahead of time, activations
+  quantised per batch), weights per output channel in both. transformers uses ``torch.ao.quantization.quantize_dynamic``; Spark NLP and
+  ONNX Runtime use an int8 ONNX model, built once from the fp32 export with
+  ``onnxruntime.quantization.quantize_dynamic`` and cached like the other models.
+
+The int8 ONNX type is U8S8, weights signed int8 per output channel and activations unsigned int8: the
+pair that AVX-512 VNNI multiplies in one instruction (``vpdpbusd``), and ONNX Runtime's default on x86.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from pathlib import Path
+
+from ..config import cache_dir
+from .onnx_export import SPARK_ONNXRUNTIME_MAX_IR, export_for_spark
+
+__all__ = ["PRECISIONS", "check_precision", "ensure_int8_onnx", "int8_folder"]
+
+PRECISIONS = ("fp32", "bf16", "int8")
+
+
+def check_precision(precision: str | None) -> str:
+    """``precision``, else ``$QA_PRECISION``, else fp32; a clear error for anything else."""
+    chosen = precision or os.environ.get("QA_PRECISION") or "fp32"
+    if chosen not in PRECISIONS:
+        raise ValueError(f"precision (QA_PRECISION) must be one of {PRECISIONS}, not {chosen!r}")
+    return chosen
+
+
+def int8_folder(origin: str) -> Path:
+    """Where the int8 models of the model at ``origin`` (an ONNX folder or a transformers id) are cached."""
+    key = hashlib.sha256(str(origin).encode()).hexdigest()[:12]
+    return cache_dir() / f"int8-v1-{key}"
+
+
+def ensure_int8_onnx(onnx_folder: str | None, transformers_model: str | None) -> Path:
+    """The int8 ONNX export (``model.onnx`` + ``assets/vocab.txt``), built on first use and cached.
+
+    It quantises the fp32 export ``onnx_folder``, exporting ``transformers_model`` first where there is
+    none (the real model). Built in a staging folder and renamed at the end, so an interrupted build
+    is never taken for a finished one.
+    """
+    if onnx_folder is None and transformers_model is None:
+        raise ValueError("int8 needs an ONNX export or a transformers model to quantise")
+    home = int8_folder(onnx_folder or str(transformers_model))
+    done = home / "onnx"
+    if (done / "model.onnx").exists():
+        return done
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    staging = home / "onnx.partial"
+    shutil.rmtree(staging, ignore_errors=True)
+    source = Path(onnx_folder) if onnx_folder else export_for_spark(str(transformers_model), home / "fp32.partial")
+    print(f"Quantising {source / 'model.onnx'} to int8 (once; about a minute) ...", flush=True)
+    staging.mkdir(parents=True)
+    quantize_dynamic(source / "model.onnx", staging / "model.onnx", weight_type=QuantType.QInt8, per_channel=True)
+    graph = onnx.load(str(staging / "model.onnx"))
+    graph.ir_version = min(graph.ir_version, SPARK_ONNXRUNTIME_MAX_IR)  # Spark NLP's bundled ONNX Runtime reads it
+    onnx.save(graph, str(staging / "model.onnx"))
+    shutil.copytree(source / "assets", staging / "assets")
+    staging.rename(done)
+    shutil.rmtree(home / "fp32.partial", ignore_errors=True)
+    return done

@@ -1,0 +1,55 @@
+"""fp32, bf16 and int8: how a precision is chosen, what each engine runs, and the int8 ONNX model built once."""
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+
+import qa_helpers as qa
+from qa_helpers.engines import transformers_engine
+from qa_helpers.models import precision
+
+QUESTION, CONTEXT = "Who wrote the book?", "The book was written by Maria Lopez in 1990."
+
+
+def test_precision_comes_from_the_argument_then_the_environment_then_fp32(monkeypatch, tiny):
+    monkeypatch.delenv("QA_PRECISION", raising=False)
+    assert qa.resolve_model("tiny").precision == "fp32"
+    monkeypatch.setenv("QA_PRECISION", "int8")
+    assert qa.resolve_model("tiny").precision == "int8" and "[run in int8]" in str(qa.resolve_model("tiny"))
+    assert qa.resolve_model("tiny", precision="bf16").precision == "bf16"
+    assert qa.resolve_model(tiny).precision == "fp32"  # a source passed in keeps its own
+    monkeypatch.setenv("QA_PRECISION", "fp16")
+    with pytest.raises(ValueError, match="fp16"):
+        qa.resolve_model("tiny")
+
+
+def test_int8_quantises_the_linear_layers_and_bf16_stays_close_to_fp32(tiny):
+    _, int8_model = transformers_engine.load(qa.resolve_model(tiny, precision="int8"))
+    assert any("quantized" in type(m).__module__ for m in int8_model.modules())
+    ids = transformers_engine.encode(transformers_engine.load(tiny)[0], QUESTION, CONTEXT)
+    fp32 = transformers_engine.forward(transformers_engine.load(tiny)[1], ids.input_ids, ids.token_type_ids)[0][0]
+    bf16 = transformers_engine.forward(transformers_engine.load(tiny)[1], ids.input_ids, ids.token_type_ids, "bf16")[0][0]
+    assert bf16.dtype == np.float32 and not np.array_equal(bf16, fp32)  # it ran in bf16 ...
+    assert np.corrcoef(bf16, fp32)[0, 1] > 0.99  # ... and says nearly the same thing
+    for name in precision.PRECISIONS:
+        answer = qa.answer(QUESTION, CONTEXT, model=qa.resolve_model(tiny, precision=name))[0]
+        assert CONTEXT[answer.start : answer.end] == answer.text
+
+
+def test_the_int8_onnx_model_is_built_once_with_integer_matmuls(tiny):
+    folder = precision.ensure_int8_onnx(tiny.onnx, tiny.transformers)
+    graph = onnx.load(str(folder / "model.onnx"))
+    ops = {node.op_type for node in graph.graph.node}
+    assert {"MatMulInteger", "DynamicQuantizeLinear"} <= ops and graph.ir_version <= 10
+    assert (folder / "assets" / "vocab.txt").read_bytes() == (Path(tiny.onnx) / "assets" / "vocab.txt").read_bytes()
+    built = (folder / "model.onnx").stat().st_mtime_ns
+    assert precision.ensure_int8_onnx(tiny.onnx, tiny.transformers) == folder
+    assert (folder / "model.onnx").stat().st_mtime_ns == built and not list(folder.parent.glob("*.partial"))
+
+
+def test_spark_nlp_runs_the_int8_model_and_refuses_bf16_by_name(tiny, spark):
+    answer = qa.answer(QUESTION, CONTEXT, engine="spark", model=qa.resolve_model(tiny, precision="int8"))[0]
+    assert CONTEXT[answer.start : answer.end] == answer.text
+    with pytest.raises(ValueError, match="bf16"):
+        qa.answer(QUESTION, CONTEXT, engine="spark", model=qa.resolve_model(tiny, precision="bf16"))
