@@ -225,10 +225,10 @@ def window_null_scores(
     source = resolve_model(model)
     tokenizer, qa_model = load(source)
     windows = encode(tokenizer, question, context)
-    rows = []
+    rows, spans = [], windows.context_spans()
     for w, (start_logits, end_logits) in enumerate(forward(qa_model, windows.input_ids, windows.token_type_ids, source.precision)):
         null, best = null_and_best(start_logits, end_logits, context_mask(windows.sequence_ids[w]), max_answer_len)
-        rows.append({"window": w, "characters": windows.context_spans()[w], "null score": null, "best span score": best})
+        rows.append({"window": w, "characters": spans[w], "null score": null, "best span score": best})
     return rows
 
 
