@@ -1,5 +1,5 @@
 # Two commands do all the set-up on a fresh machine (see README):
-#   make test   environment, jars, tiny model, repro model, then pytest (tiny), nbval on every notebook (repro)
+#   make test   environment, jars, tiny model, repro model (fp32 and int8), then pytest (tiny), nbval on every notebook (repro)
 #               and the Colab emulation (colab-check)
 #   make run    environment, jars, tiny model, repro model, then execute every notebook, render HTML to build/ and
 #               check every page in headless Chromium (tools/browser_check.py)
@@ -35,6 +35,7 @@ prepare: java browser
 	$(PY) -m qa_helpers fetch-jars
 	$(PY) -m qa_helpers build-model
 	$(PY) -m qa_helpers build-model --profile repro
+	$(PY) -m qa_helpers build-model --profile repro --precision int8
 
 # Headless Chromium and its driver check the rendered pages (tools/browser_check.py); Debian's packages, installed once.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -16,6 +16,7 @@ from .engines.spark_session import resolve_jars
 from .evaluation import benchmark, calibration, no_answer, runner
 from .models import finetune
 from .models.mbert import ensure_mbert
+from .models.precision import PRECISIONS
 from .models.sources import describe, resolve_model
 
 PROGRAMS = {
@@ -47,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         help="tiny: random test model; repro: the trained reproduction; "
         "mbert: only the pretrained masked-LM model it starts from",
     )
+    build.add_argument("--precision", choices=PRECISIONS, help="also build this precision's model (int8: the quantised ONNX "
+                       "model and its Spark NLP import); default $QA_PRECISION, else fp32")
     args = parser.parse_args(argv)
 
     if args.command == "fetch-jars":
@@ -57,9 +60,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Pretrained mBERT ready: {ensure_mbert()}")
         return 0
     if args.command == "build-model":
-        source = resolve_model(args.profile)
+        source = resolve_model(args.profile, args.precision)
         pipeline_for(source)  # imports the ONNX export into Spark NLP on first use
-        print(f"Offline model '{args.profile}' ready: {source.transformers} and {source.spark}")
+        int8 = " (and its int8 model, built and cached)" if source.precision == "int8" else ""
+        print(f"Offline model '{args.profile}' ready: {source.transformers} and {source.spark}{int8}")
         return 0
     print(describe(args.model))
     if args.command == "ask":

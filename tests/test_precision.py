@@ -1,4 +1,7 @@
 """fp32, bf16 and int8: how a precision is chosen, what each engine runs, and the int8 ONNX model built once."""
+import logging
+import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +49,18 @@ def test_the_int8_onnx_model_is_built_once_with_integer_matmuls(tiny):
     built = (folder / "model.onnx").stat().st_mtime_ns
     assert precision.ensure_int8_onnx(tiny.onnx, tiny.transformers) == folder
     assert (folder / "model.onnx").stat().st_mtime_ns == built and not list(folder.parent.glob("*.partial"))
+
+
+def test_a_rebuilt_model_gets_a_new_int8_model_and_the_build_prints_no_warning(tiny, tmp_path, capfd):
+    own = tmp_path / "own-onnx"
+    shutil.copytree(tiny.onnx, own)
+    handlers = list(logging.getLogger().handlers)
+    first = precision.ensure_int8_onnx(str(own), None)
+    assert capfd.readouterr().err == ""  # a notebook cell that builds it shows no stderr (nbval compares them)
+    assert logging.getLogger().handlers == handlers and not logging.getLogger().filters
+    os.utime(own / "model.onnx", ns=(1, 1))  # the fp32 model rebuilt in the same folder
+    assert precision.int8_folder(str(own)) != first.parent
+    assert precision.ensure_int8_onnx(str(own), None) != first
 
 
 def test_spark_nlp_runs_the_int8_model_and_refuses_bf16_by_name(tiny, spark):
