@@ -85,8 +85,9 @@ bench: prepare
 
 # The full XQuAD run (11 x 1190 questions, both engines) on the trained offline model: scores on the held-out
 # articles and on all of XQuAD, time and memory (README). Hours on 2 cores; it resumes where it stopped.
+# QA_PRECISION=int8 make eval-full runs it in int8 into results/evaluation/repro-int8 (the fp32 run stays in repro/).
 eval-full: prepare
-	$(PY) -m qa_helpers evaluate --model repro --out results/evaluation/repro --resume
+	$(PY) -m qa_helpers evaluate --model repro --out results/evaluation/repro$(if $(filter-out fp32,$(QA_PRECISION)),-$(QA_PRECISION)) --resume
 	$(PY) -m tools.readme
 
 # What a score means (notebook 7): both engines on the held-out articles, each answer's score against whether it is

@@ -9,7 +9,8 @@ import onnx
 import pytest
 
 import qa_helpers as qa
-from qa_helpers.engines import transformers_engine
+from qa_helpers.engines import spark_engine, transformers_engine
+from qa_helpers.evaluation import benchmark
 from qa_helpers.models import precision
 
 QUESTION, CONTEXT = "Who wrote the book?", "The book was written by Maria Lopez in 1990."
@@ -38,6 +39,19 @@ def test_int8_quantises_the_linear_layers_and_bf16_stays_close_to_fp32(tiny):
     for name in precision.PRECISIONS:
         answer = qa.answer(QUESTION, CONTEXT, model=qa.resolve_model(tiny, precision=name))[0]
         assert CONTEXT[answer.start : answer.end] == answer.text
+
+
+def test_in_int8_an_answer_does_not_depend_on_the_other_questions_in_its_batch(tiny, spark):
+    tokenizer, model = transformers_engine.load(qa.resolve_model(tiny, precision="int8"))
+    ours = transformers_engine.encode(tokenizer, QUESTION, CONTEXT)
+    other = transformers_engine.encode(tokenizer, "What else happened?", "Entirely different words, repeated. " * 12)
+    ort_int8 = benchmark.onnx_forward(str(precision.ensure_int8_onnx(tiny.onnx, tiny.transformers) / "model.onnx"), "int8")
+    for forward in (lambda ids, types: transformers_engine.forward(model, ids, types, "int8"), ort_int8):
+        alone = forward(ours.input_ids, ours.token_type_ids)[0]
+        in_company = forward(other.input_ids + ours.input_ids, other.token_type_ids + ours.token_type_ids)[-1]
+        assert np.array_equal(alone[0], in_company[0]) and np.array_equal(alone[1], in_company[1])
+    assert spark_engine.load(qa.resolve_model(tiny, precision="int8")).getBatchSize() == 1
+    assert spark_engine.load(tiny).getBatchSize() == spark_engine.BATCH_SIZE
 
 
 def test_the_int8_onnx_model_is_built_once_with_integer_matmuls(tiny):

@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..config import MAX_POSITIONS
-from ..models.precision import ensure_int8_onnx, int8_folder
+from ..models.precision import batch_size, ensure_int8_onnx, int8_folder
 from ..models.sources import OFFLINE_FIX, SPARK_NLP_LANG, SPARK_NLP_NAME, ModelLoadError, ModelSource, resolve_model
 from ..results import Answer, RowResult
 from ..validation import InputError, check_question_length, pair_error
@@ -73,7 +73,7 @@ def load(source: ModelSource):
         .setOutputCol("answer")
         .setCaseSensitive(True)
         .setMaxSentenceLength(WINDOW_LENGTH)
-        .setBatchSize(BATCH_SIZE)
+        .setBatchSize(batch_size(source.precision, BATCH_SIZE))
     )
 
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..config import opted_in, quiet_transformers
 from ..decoding import merge_windows, no_answer_margin, null_and_best, spans_to_answers, top_spans
+from ..models.precision import batch_size
 from ..models.sources import OFFLINE_FIX, ModelLoadError, ModelSource, resolve_model
 from ..results import Answer, RowResult, TokenLogits, context_mask
 from ..validation import InputError, check_question_length
@@ -136,16 +137,18 @@ def _pad(rows: list[list[int]], width: int, value: int) -> list[list[int]]:
 
 
 def run_in_batches(
-    input_ids: list[list[int]], token_type_ids: list[list[int]], run, pad_id: int = 0
+    input_ids: list[list[int]], token_type_ids: list[list[int]], run, pad_id: int = 0, precision: str = "fp32"
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Pad ``BATCH_SIZE`` sequences at a time, ``run(ids, types, mask)`` them, cut the padding off.
+    """Pad a batch of sequences at a time, ``run(ids, types, mask)`` them, cut the padding off.
 
     ``run`` takes three int64 arrays and returns start and end logits; the torch model and
-    ONNX Runtime (in the benchmark) both fit behind it.
+    ONNX Runtime (in the benchmark) both fit behind it. A batch holds ``BATCH_SIZE`` sequences,
+    one in int8 (:func:`qa_helpers.models.precision.batch_size` says why).
     """
     results = []
-    for lo in range(0, len(input_ids), BATCH_SIZE):
-        ids, types = input_ids[lo : lo + BATCH_SIZE], token_type_ids[lo : lo + BATCH_SIZE]
+    size = batch_size(precision, BATCH_SIZE)
+    for lo in range(0, len(input_ids), size):
+        ids, types = input_ids[lo : lo + size], token_type_ids[lo : lo + size]
         width = max(len(row) for row in ids)
         start, end = run(
             np.array(_pad(ids, width, pad_id), dtype=np.int64),
@@ -169,7 +172,7 @@ def forward(
             )
         return out.start_logits.float().numpy(), out.end_logits.float().numpy()
 
-    return run_in_batches(input_ids, token_type_ids, run, model.config.pad_token_id or 0)
+    return run_in_batches(input_ids, token_type_ids, run, model.config.pad_token_id or 0, precision)
 
 
 def answer_rows(
@@ -182,7 +185,7 @@ def answer_rows(
 ) -> list[RowResult]:
     """The n-best answers for every pair, batched; a pair the model cannot take gets its error.
 
-    All windows of all pairs are sorted by length and run in batches of ``BATCH_SIZE``, so a
+    All windows of all pairs are sorted by length and run in batches of ``BATCH_SIZE`` (one in int8), so a
     batch pads little; each window is then decoded on its own and the candidates of each pair
     compete across its windows; the row's ``null_margin`` says how much "no answer" beats the best
     span (:mod:`qa_helpers.decoding`, rule 5). A context without tokens gets no answer ([]). ``forward_fn``

@@ -186,7 +186,7 @@ def workload_gflop(window_lengths: list[list[int]], config) -> float:
     return total / 1e9
 
 
-def onnx_forward(onnx_path: str):
+def onnx_forward(onnx_path: str, precision: str = "fp32"):
     """A ``forward_fn`` for :func:`transformers_engine.answer_rows` backed by ONNX Runtime."""
     import onnxruntime as ort
 
@@ -197,7 +197,7 @@ def onnx_forward(onnx_path: str):
     def run(ids, types, mask):
         return session.run(["start_logits", "end_logits"], {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})
 
-    return lambda input_ids, token_type_ids: transformers_engine.run_in_batches(input_ids, token_type_ids, run)
+    return lambda input_ids, token_type_ids: transformers_engine.run_in_batches(input_ids, token_type_ids, run, precision=precision)
 
 
 def naive_answer(tokenizer, model, question: str, context: str) -> str:
@@ -230,7 +230,7 @@ def _answerers(source: ModelSource) -> dict[str, Callable[[list[tuple[str, str]]
         return lambda pairs: texts(transformers_engine.answer_rows(pairs, replace(source, precision=precision)))
 
     def with_ort(precision: str):
-        forward = onnx_forward(_onnx_file(source, precision))
+        forward = onnx_forward(_onnx_file(source, precision), precision)
         return lambda pairs: texts(transformers_engine.answer_rows(pairs, fp32, forward_fn=forward))
 
     def light(precision: str):

@@ -24,7 +24,7 @@ from pathlib import Path
 from ..config import cache_dir
 from .onnx_export import SPARK_ONNXRUNTIME_MAX_IR, export_for_spark
 
-__all__ = ["PRECISIONS", "check_precision", "ensure_int8_onnx", "int8_folder"]
+__all__ = ["PRECISIONS", "batch_size", "check_precision", "ensure_int8_onnx", "int8_folder"]
 
 PRECISIONS = ("fp32", "bf16", "int8")
 
@@ -35,6 +35,18 @@ def check_precision(precision: str | None) -> str:
     if chosen not in PRECISIONS:
         raise ValueError(f"precision (QA_PRECISION) must be one of {PRECISIONS}, not {chosen!r}")
     return chosen
+
+
+def batch_size(precision: str, fp32_batch: int) -> int:
+    """Sequences per forward pass: ``fp32_batch`` in fp32 and bf16, one in int8.
+
+    Dynamic quantisation picks one activation scale per tensor, and a batch is one tensor: in int8 a
+    question's answer would depend on the other questions (and the padding) in its batch. Measured
+    on the 177 held-out English questions with ``repro``: in batches of 4, 45 answers (torch) and 31
+    (ONNX Runtime) changed when the same questions came in other company. One sequence at a time,
+    none does; ONNX Runtime int8 runs as fast that way, torch int8 slower (``make bench``).
+    """
+    return 1 if precision == "int8" else fp32_batch
 
 
 def int8_folder(origin: str) -> Path:
