@@ -18,7 +18,7 @@ from .engines.spark_session import get_spark
 from .evaluation import benchmark, calibration, metrics, no_answer, runner
 from .evaluation.xquad import SPLITS, load_xquad, long_documents, split_label
 from .examples import LANGUAGES, Example, model_card_examples, multilingual_examples
-from .models import finetune, mbert, repro
+from .models import finetune, mbert, precision, repro
 from .models.onnx_export import export_for_spark
 from .models.sources import ModelLoadError, ModelSource, describe, resolve_model
 from .results import Answer, RowResult, TokenLogits, context_mask
@@ -38,5 +38,5 @@ __all__ = [
     "top_spans",
     # the modules a chapter teaches, by name: qa.spark_rules.encode(...)
     "transformers_engine", "spark_engine", "spark_rules", "spark_cluster", "compare", "multilingual", "plotting",
-    "metrics", "runner", "calibration", "no_answer", "benchmark", "mbert", "finetune", "repro",
+    "metrics", "runner", "calibration", "no_answer", "benchmark", "mbert", "finetune", "precision", "repro",
 ]

@@ -133,6 +133,13 @@ def test_score_and_time_tables_are_read_from_a_summary():
     times = runner.time_table({"rows": rows})
     assert list(times.columns) == ["language", "transformers", "Spark NLP", "both"]
     assert times.iloc[-1].tolist() == ["all 2", 4.0, 3.7, 7.7]
+    # an int8 run of English alone, twice as fast, 1.5 F1 lower: compared on the languages both runs have
+    int8 = [{**row, "seconds": row["seconds"] / 2, "F1 squad": row["F1 squad"] - 1.5,
+             "held-out F1 squad": row["held-out F1 squad"] - 1.5} for row in rows if row["lang"] == "en"]
+    change = runner.precision_table({"rows": rows}, {"rows": int8}).set_index("engine")
+    assert change.loc["transformers", "languages"] == 1 and change.loc["transformers", "minutes"] == "2.0 -> 1.0"
+    assert change.loc["Spark NLP", "F1, all XQuAD"] == "70.0 -> 68.5 (-1.5)"
+    assert change.loc["Spark NLP", "F1, held-out"] == "65.0 -> 63.5 (-1.5)"
 
 
 def test_answer_kinds_sort_stored_predictions(tmp_path):

@@ -40,13 +40,22 @@ def evaluation_scores() -> str:
     return f"Languages in the committed run: {status}.\n\n{markdown_table(runner.score_table(summary))}"
 
 
-def evaluation_time() -> str:
-    summary = runner.stored_summary("repro")
+def evaluation_time(run: str = "repro") -> str:
+    summary = runner.stored_summary(run)
     memory = summary["memory"]
     return (
         f"{markdown_table(runner.time_table(summary))}\n\nPeak memory: {memory['python_peak_mb'] / 1024:.1f} GiB for "
         f"Python and {memory['jvm_peak_mb'] / 1024:.1f} GiB for the JVM."
     )
+
+
+def evaluation_int8() -> str:
+    """The int8 run's minutes per language and engine, and what int8 changed against the fp32 run."""
+    summary = runner.stored_summary("repro-int8")
+    langs = list(dict.fromkeys(row["lang"] for row in summary["rows"]))
+    done = "all 11 languages" if len(langs) == len(LANGUAGES) else f"{len(langs)} of the {len(LANGUAGES)} languages so far ({', '.join(langs)})"
+    change = markdown_table(runner.precision_table(runner.stored_summary("repro"), summary))
+    return f"Languages in the committed int8 run: **{done}**.\n\n{evaluation_time('repro-int8')}\n\nAgainst the fp32 run:\n\n{change}"
 
 
 def calibration_table() -> str:
@@ -77,6 +86,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "notebooks": notebooks_table,
     "evaluation scores": evaluation_scores,
     "evaluation time": evaluation_time,
+    "evaluation int8": evaluation_int8,
     "calibration": calibration_table,
     "no answer": no_answer_table,
     "benchmark": benchmark_table,

@@ -33,7 +33,7 @@ from .xquad import SPLITS, XQuADExample, load_xquad, split_label
 
 __all__ = [
     "ANSWER_KINDS", "BATCH", "ENGINE_NAMES", "answer_kinds", "committed_predictions", "evaluate", "held_out_run_arguments", "evaluate_language", "main",
-    "predict", "predict_answers", "predict_rows", "run_per_language", "score", "score_table", "stored_summary", "time_table",
+    "precision_table", "predict", "predict_answers", "predict_rows", "run_per_language", "score", "score_table", "stored_summary", "time_table",
 ]
 
 BATCH = 64  # questions per call of answer_batch (and per progress-bar step)
@@ -281,6 +281,24 @@ def score_table(summary: dict):
     published = [PUBLISHED_MBERT_ZERO_SHOT[lang] for lang in langs] + [published_mean(langs)]
     table["published mBERT zero-shot F1 / EM"] = [f"{f:.1f} / {e:.1f}" for f, e in published]
     return table.rename_axis("language").reset_index()
+
+
+def precision_table(reference: dict, other: dict):
+    """Two runs of the same questions side by side (``reference`` fp32, ``other`` int8, say): per engine, the
+    minutes and F1 (SQuAD rules, all XQuAD and held-out) of each and the change, over the languages both ran."""
+    import pandas as pd
+
+    first, second = pd.DataFrame(reference["rows"]), pd.DataFrame(other["rows"])
+    langs = [lang for lang in _in_run_order(second, "lang") if lang in set(first["lang"])]
+    rows = []
+    for engine in _in_run_order(second, "engine"):
+        a, b = (t[(t.engine == engine) & t.lang.isin(langs)].set_index("lang").loc[langs] for t in (first, second))
+        row = {"engine": ENGINE_NAMES[engine], "languages": len(langs),
+               "minutes": f"{a.seconds.sum() / 60:.1f} -> {b.seconds.sum() / 60:.1f}"}
+        for key, label in (("F1 squad", "F1, all XQuAD"), ("held-out F1 squad", "F1, held-out")):
+            row[label] = f"{a[key].mean():.1f} -> {b[key].mean():.1f} ({b[key].mean() - a[key].mean():+.1f})"
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def answer_kinds(run: str | Path = "repro", split: str = "heldout", mode: str = "multilingual"):

@@ -4,9 +4,10 @@
 - ``bf16``: transformers only, under ``torch.autocast`` (matrix multiplies in bfloat16, which this
   CPU's AVX-512 BF16 runs natively). Spark NLP has no bf16 path: its ONNX Runtime runs fp32 or int8.
 - ``int8``: dynamic quantisation of the linear layers (weights int8 ahead of time, activations
-  quantised per batch), weights per output channel in both. transformers uses ``torch.ao.quantization.quantize_dynamic``; Spark NLP and
-  ONNX Runtime use an int8 ONNX model, built once from the fp32 export with
-  ``onnxruntime.quantization.quantize_dynamic`` and cached like the other models.
+  quantised as they come, one sequence per pass: :func:`batch_size`), weights per output channel in both.
+  transformers uses ``torch.ao.quantization.quantize_dynamic``; Spark NLP and ONNX Runtime use an int8 ONNX
+  model, built once from the fp32 export with ``onnxruntime.quantization.quantize_dynamic`` and cached like
+  the other models.
 
 The int8 ONNX type is U8S8, weights signed int8 per output channel and activations unsigned int8: the
 pair that AVX-512 VNNI multiplies in one instruction (``vpdpbusd``), and ONNX Runtime's default on x86.
@@ -44,7 +45,7 @@ def batch_size(precision: str, fp32_batch: int) -> int:
     question's answer would depend on the other questions (and the padding) in its batch. Measured
     on the 177 held-out English questions with ``repro``: in batches of 4, 45 answers (torch) and 31
     (ONNX Runtime) changed when the same questions came in other company. One sequence at a time,
-    none does; ONNX Runtime int8 runs as fast that way, torch int8 slower (``make bench``).
+    none does. Both int8 paths measured about a tenth slower after the change (``make bench``).
     """
     return 1 if precision == "int8" else fp32_batch
 
