@@ -29,14 +29,18 @@ def notebooks_table() -> str:
     return "\n".join(["| notebook | what it teaches |", "| --- | --- |", *rows])
 
 
+def _languages_done(summary: dict) -> tuple[str, bool]:
+    """How many of the 11 languages a committed run holds, in words, and whether that is all of them."""
+    langs = list(dict.fromkeys(row["lang"] for row in summary["rows"]))
+    if len(langs) == len(LANGUAGES):
+        return f"all {len(LANGUAGES)} languages", True
+    return f"{len(langs)} of the {len(LANGUAGES)} languages so far ({', '.join(langs)})", False
+
+
 def evaluation_scores() -> str:
     summary = runner.stored_summary("repro")
-    langs = list(dict.fromkeys(row["lang"] for row in summary["rows"]))
-    status = (
-        f"**all {len(LANGUAGES)} languages**" if len(langs) == len(LANGUAGES)
-        else f"**{len(langs)} of the {len(LANGUAGES)} languages so far ({', '.join(langs)})**; `make eval-full` goes on "
-        "with the rest where it stopped"
-    )
+    done, complete = _languages_done(summary)
+    status = f"**{done}**" + ("" if complete else "; `make eval-full` goes on with the rest where it stopped")
     return f"Languages in the committed run: {status}.\n\n{markdown_table(runner.score_table(summary))}"
 
 
@@ -52,8 +56,7 @@ def evaluation_time(run: str = "repro") -> str:
 def evaluation_int8() -> str:
     """The int8 run's minutes per language and engine, and what int8 changed against the fp32 run."""
     summary = runner.stored_summary("repro-int8")
-    langs = list(dict.fromkeys(row["lang"] for row in summary["rows"]))
-    done = "all 11 languages" if len(langs) == len(LANGUAGES) else f"{len(langs)} of the {len(LANGUAGES)} languages so far ({', '.join(langs)})"
+    done, _ = _languages_done(summary)
     change = markdown_table(runner.precision_table(runner.stored_summary("repro"), summary))
     return f"Languages in the committed int8 run: **{done}**.\n\n{evaluation_time('repro-int8')}\n\nAgainst the fp32 run:\n\n{change}"
 
