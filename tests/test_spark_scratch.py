@@ -9,10 +9,13 @@ from tools import ROOT
 CHILD = """
 import os, sys
 from pathlib import Path
+import qa_helpers as qa
 from qa_helpers.engines import spark_engine
 rows = spark_engine.answer_rows([("Who went home?", "Ana went home.")], "tiny")
 assert rows[0].error is None, rows[0].error
+spark_engine.load(qa.resolve_model("tiny")).write().save(sys.argv[1] + "/saved")  # needs the copy it keeps
 (scratch,) = Path(sys.argv[1]).glob(f"qa-spark-{os.getpid()}-*")
+print("\\n".join(sorted(str(p.relative_to(scratch)) for p in scratch.rglob("*") if "onnx" in str(p))))
 print("\\n".join(sorted(p.name for p in scratch.iterdir())))
 """
 
@@ -31,6 +34,9 @@ def test_a_spark_process_leaves_no_temporary_files(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     inside = done.stdout.split()
     assert any("onnx" in name for name in inside), inside  # the ONNX copy was made in the scratch folder...
+    # ...once for two loads and a save: no staging copy, no second load (Spark's own userFiles copy aside)
+    model_copies = [name for name in inside if "/" in name and not name.startswith(("onnxruntime", "spark-"))]
+    assert len(model_copies) == 1, inside
     assert any(name.startswith("spark-") for name in inside), inside  # ...and so were Spark's own folders
     assert not list(tmp_path.glob(f"{SCRATCH_PREFIX}*"))  # ...which is gone after exit
 

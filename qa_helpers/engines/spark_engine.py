@@ -23,7 +23,7 @@ from ..models.sources import OFFLINE_FIX, SPARK_NLP_LANG, SPARK_NLP_NAME, ModelL
 from ..results import Answer, RowResult
 from ..validation import InputError, check_question_length, pair_error
 from . import spark_rules
-from .spark_session import SPARK_NLP_VERSION, get_spark
+from .spark_session import SPARK_NLP_VERSION, discard_load_copies, get_spark
 
 __all__ = [
     "BATCH_SIZE", "MAX_TOP_K", "NAME", "NLU_REFERENCE", "STRIDE", "WINDOW_LENGTH", "abstains", "answer_dataframe", "answer_rows",
@@ -39,9 +39,15 @@ BATCH_SIZE = 8
 NLU_REFERENCE = "xx.answer_question.xquad.bert.cased"  # the model card's NLU one-liner names the model so
 
 
+@lru_cache(maxsize=3)
 def load(source: ModelSource):
     """The ``BertForQuestionAnswering`` annotator for ``source`` (pretrained, folder or ONNX import; in int8,
-    the int8 ONNX model imported the same way)."""
+    the int8 ONNX model imported the same way).
+
+    Loaded once per model and process, and shared by every pipeline built on it (:func:`pipeline_for`):
+    each load costs seconds and a copy of the model in the JVM's temporary folder that lives as long
+    as the JVM. Parameters set on the returned annotator therefore reach those pipelines too.
+    """
     from sparknlp.annotator import BertForQuestionAnswering
 
     if source.spark is None:
@@ -68,6 +74,8 @@ def load(source: ModelSource):
         raise
     except Exception as err:  # py4j wraps every JVM failure in Py4JJavaError
         raise ModelLoadError(explain_load_error(source, err)) from err
+    finally:
+        discard_load_copies()
     return (
         model.setInputCols(["document_question", "document_context"])
         .setOutputCol("answer")
@@ -90,9 +98,12 @@ def nlu_pipeline(model: str | ModelSource | None = None):
     load(source)
     # nlu.load calls sparknlp.start(), which prints that a session exists already: ours, as intended.
     with contextlib.redirect_stdout(io.StringIO()):
-        if source.spark == SPARK_NLP_NAME:
-            return nlu.load(NLU_REFERENCE)
-        return nlu.load(NLU_REFERENCE, path=source.spark)
+        try:
+            if source.spark == SPARK_NLP_NAME:
+                return nlu.load(NLU_REFERENCE)
+            return nlu.load(NLU_REFERENCE, path=source.spark)
+        finally:
+            discard_load_copies()
 
 
 def java_cause(err: Exception) -> str:
