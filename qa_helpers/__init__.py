@@ -6,7 +6,8 @@ notebooks call is reachable from this one namespace; the subpackages show the de
 - ``models``: where models come from (resolution, offline builders, Maven, ONNX export, fine-tuning);
 - ``engines``: transformers and Spark NLP behind one interface, and Spark NLP on a standalone cluster;
 - ``analysis``: the engines compared, the languages toured, logits drawn, answers highlighted;
-- ``evaluation``: XQuAD, metrics, the evaluation runner, calibration, no answer, the benchmark, committed results.
+- ``evaluation``: XQuAD, metrics, the evaluation runner, calibration, no answer, the benchmark and its int8 profile,
+  committed results.
 """
 from .analysis import compare, multilingual, plotting
 from .analysis.ask import answer_report, ask_widget
@@ -15,7 +16,7 @@ from .api import ENGINES, answer, answer_batch, answer_dataframe, logits
 from .decoding import masked_softmax, top_spans
 from .engines import get_engine, spark_cluster, spark_engine, spark_rules, transformers_engine
 from .engines.spark_session import get_spark
-from .evaluation import benchmark, calibration, metrics, no_answer, runner
+from .evaluation import benchmark, calibration, int8_profile, metrics, no_answer, runner
 from .evaluation.xquad import SPLITS, load_xquad, long_documents, split_label
 from .examples import LANGUAGES, Example, model_card_examples, multilingual_examples
 from .models import finetune, mbert, precision, repro
@@ -38,5 +39,5 @@ __all__ = [
     "top_spans",
     # the modules a chapter teaches, by name: qa.spark_rules.encode(...)
     "transformers_engine", "spark_engine", "spark_rules", "spark_cluster", "compare", "multilingual", "plotting",
-    "metrics", "runner", "calibration", "no_answer", "benchmark", "mbert", "finetune", "precision", "repro",
+    "metrics", "runner", "calibration", "no_answer", "benchmark", "int8_profile", "mbert", "finetune", "precision", "repro",
 ]

@@ -1,8 +1,9 @@
-"""Command line: ``python -m qa_helpers {info,ask,fetch-jars,build-model,evaluate,calibrate,no-answer,finetune,bench,cluster}``.
+"""Command line: ``python -m qa_helpers {info,ask,fetch-jars,build-model,evaluate,calibrate,no-answer,finetune,bench,
+int8-profile,cluster}``.
 
-``evaluate``, ``calibrate``, ``no-answer``, ``finetune``, ``bench`` and ``cluster`` hand the rest of the command line
-to the evaluation runner, the calibration run, the no-answer study, the fine-tuning recipe, the benchmark and the
-standalone-cluster run (``python -m qa_helpers evaluate --help``).
+``evaluate``, ``calibrate``, ``no-answer``, ``finetune``, ``bench``, ``int8-profile`` and ``cluster`` hand the rest of the
+command line to the evaluation runner, the calibration run, the no-answer study, the fine-tuning recipe, the benchmark,
+the int8 profile and the standalone-cluster run (``python -m qa_helpers evaluate --help``).
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from . import api
 from .engines import spark_cluster
 from .engines.spark_engine import pipeline_for
 from .engines.spark_session import resolve_jars
-from .evaluation import benchmark, calibration, no_answer, runner
+from .evaluation import benchmark, calibration, int8_profile, no_answer, runner
 from .models import finetune
 from .models.mbert import ensure_mbert
 from .models.precision import PRECISIONS
@@ -21,7 +22,7 @@ from .models.sources import describe, resolve_model
 
 PROGRAMS = {
     "evaluate": runner.main, "calibrate": calibration.main, "no-answer": no_answer.main, "finetune": finetune.main,
-    "bench": benchmark.main, "cluster": spark_cluster.main,
+    "bench": benchmark.main, "int8-profile": int8_profile.main, "cluster": spark_cluster.main,
 }
 
 
@@ -34,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("info", help="print the active model")
     for name, module in (("evaluate", runner), ("calibrate", calibration), ("no-answer", no_answer), ("finetune", finetune),
-                         ("bench", benchmark), ("cluster", spark_cluster)):
+                         ("bench", benchmark), ("int8-profile", int8_profile), ("cluster", spark_cluster)):
         sub.add_parser(name, help=(module.__doc__ or "").strip().splitlines()[0], add_help=False)
     ask = sub.add_parser("ask", help="answer one question")
     ask.add_argument("question")

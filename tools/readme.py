@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from qa_helpers.evaluation import benchmark, calibration, no_answer, runner, stored
+from qa_helpers.evaluation import benchmark, calibration, int8_profile, no_answer, runner, stored
 from qa_helpers.evaluation.report import markdown_table
 from qa_helpers.examples import LANGUAGES
 from tools import ROOT
@@ -85,6 +85,11 @@ def benchmark_table() -> str:
     return stored.result_path("benchmark/results.md").read_text(encoding="utf-8").strip()
 
 
+def int8_profile_table() -> str:
+    int8_profile.stored_report()  # the same loader as notebook 8 (downloads outside a checkout)
+    return stored.result_path("benchmark/int8_profile.md").read_text(encoding="utf-8").strip()
+
+
 BLOCKS: dict[str, Callable[[], str]] = {
     "notebooks": notebooks_table,
     "evaluation scores": evaluation_scores,
@@ -93,6 +98,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "calibration": calibration_table,
     "no answer": no_answer_table,
     "benchmark": benchmark_table,
+    "int8 profile": int8_profile_table,
 }
 
 

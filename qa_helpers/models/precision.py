@@ -25,7 +25,7 @@ from pathlib import Path
 from ..config import cache_dir
 from .onnx_export import SPARK_ONNXRUNTIME_MAX_IR, export_for_spark
 
-__all__ = ["PRECISIONS", "batch_size", "check_precision", "ensure_int8_onnx", "int8_folder"]
+__all__ = ["PRECISIONS", "batch_size", "check_precision", "ensure_int8_onnx", "int8_folder", "quantize_onnx"]
 
 PRECISIONS = ("fp32", "bf16", "int8")
 
@@ -76,15 +76,13 @@ def ensure_int8_onnx(onnx_folder: str | None, transformers_model: str | None) ->
     if (done / "model.onnx").exists():
         return done
     import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     staging = home / "onnx.partial"
     shutil.rmtree(staging, ignore_errors=True)
     source = Path(onnx_folder) if onnx_folder else export_for_spark(str(transformers_model), home / "fp32.partial")
     print(f"Quantising {source / 'model.onnx'} to int8 (once; about a minute) ...", flush=True)
     staging.mkdir(parents=True)
-    with _without_preprocessing_advice():
-        quantize_dynamic(source / "model.onnx", staging / "model.onnx", weight_type=QuantType.QInt8, per_channel=True)
+    quantize_onnx(source / "model.onnx", staging / "model.onnx")
     graph = onnx.load(str(staging / "model.onnx"))
     graph.ir_version = min(graph.ir_version, SPARK_ONNXRUNTIME_MAX_IR)  # Spark NLP's bundled ONNX Runtime reads it
     onnx.save(graph, str(staging / "model.onnx"))
@@ -92,6 +90,15 @@ def ensure_int8_onnx(onnx_folder: str | None, transformers_model: str | None) ->
     staging.rename(done)
     shutil.rmtree(home / "fp32.partial", ignore_errors=True)
     return done
+
+
+def quantize_onnx(fp32_file: Path, int8_file: Path, keep_fp32: tuple[str, ...] = ()) -> None:
+    """Dynamic int8 quantisation of an ONNX model's weights (U8S8, per output channel), but for the nodes
+    named in ``keep_fp32`` (:mod:`qa_helpers.evaluation.int8_profile` measures which are worth keeping)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    with _without_preprocessing_advice():
+        quantize_dynamic(fp32_file, int8_file, weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=list(keep_fp32))
 
 
 @contextmanager

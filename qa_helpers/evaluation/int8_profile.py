@@ -1,0 +1,233 @@
+"""Why int8 loses answers: which linear layers it hurts most, and what keeping those in fp32 costs.
+
+    python -m qa_helpers int8-profile --model repro   # about 30 minutes alone; results/benchmark/int8_profile.*
+
+Dynamic quantisation gives each activation tensor one scale (one per window: int8 runs one window
+per pass), so a few large values in a tensor coarsen all the others. The profile measures where that
+hurts, in two steps, on the int8 ONNX model of ONNX Runtime and Spark NLP:
+
+1. **Sensitivity.** One group of quantised nodes at a time stays in fp32 (the embedding tables, an
+   encoder layer's four attention projections, its two feed-forward layers, or the QA head), the rest
+   is int8. On questions
+   of the training articles (1-40: choosing on the held-out ones would flatter the result), it measures
+   how far the start and end logits move from fp32's (root mean square) and how many answers change.
+2. **Cost.** The groups whose keeping in fp32 brings the logits closest to fp32's stay in fp32 together,
+   ``k`` of them at a time; each such model gets the benchmark's held-out F1 (articles 41-48, 11
+   languages) and its speed against ONNX Runtime fp32 on the benchmark's workload, timed in the same
+   run (median of ``ROUNDS``), and is checked against the benchmark's goal for ONNX Runtime int8.
+
+Each group's result and each language's held-out answers are stored as they are done, so a stopped
+run resumes where it stopped.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from ..engines import transformers_engine
+from ..examples import LANGUAGES
+from ..models.precision import ensure_int8_onnx, quantize_onnx
+from ..models.sources import ModelSource, describe, resolve_model
+from . import benchmark, stored
+from .report import markdown_table
+from .xquad import load_xquad
+
+__all__ = ["KEPT", "ROUNDS", "cost", "quantised_groups", "main", "sensitivity", "stored_report", "training_sample", "write_report"]
+
+KEPT = (1, 2, 4)  # how many of the most sensitive groups stay in fp32 together, in step 2
+ROUNDS = benchmark.ROUNDS
+
+
+def quantised_groups(onnx_file: Path, num_layers: int) -> dict[str, list[str]]:
+    """Group name -> the nodes that dynamic quantisation turns int8 in that group, in the export's order.
+
+    ``quantize_dynamic`` quantises the embedding tables (their ``Gather`` nodes, one scale per table)
+    and every MatMul with a weight. The export holds, per encoder layer, the query, key, value and
+    output projections of attention, then the feed-forward block's two layers; after the last layer,
+    the QA head. The graph's nodes come in that order, so the weight MatMuls are cut into groups by
+    position; a graph with another count of them is refused rather than guessed at.
+    """
+    import onnx
+
+    graph = onnx.load(str(onnx_file), load_external_data=False).graph
+    weights = {tensor.name for tensor in graph.initializer}
+    linear = [node.name for node in graph.node if node.op_type == "MatMul" and node.input[1] in weights]
+    if len(linear) != 6 * num_layers + 1:
+        raise ValueError(f"{onnx_file} has {len(linear)} linear MatMuls; a {num_layers}-layer BERT QA export has "
+                         f"{6 * num_layers + 1} (6 per layer and the QA head)")
+    groups = {"embeddings": [node.name for node in graph.node if node.op_type == "Gather" and node.input[0] in weights]}
+    for layer in range(num_layers):
+        groups[f"layer {layer} attention"] = linear[6 * layer : 6 * layer + 4]
+        groups[f"layer {layer} feed-forward"] = linear[6 * layer + 4 : 6 * layer + 6]
+    groups["QA head"] = linear[-1:]
+    return groups
+
+
+def training_sample(per_lang: int) -> list[tuple[str, str]]:
+    """``per_lang`` questions of the training articles per language, spread over each file."""
+    pairs = []
+    for lang in LANGUAGES:
+        examples = load_xquad(lang, split="train")
+        pairs += [(ex.question, ex.context) for ex in examples[:: max(1, len(examples) // per_lang)][:per_lang]]
+    return pairs
+
+
+def _answers_and_logits(onnx_file: Path, precision: str, pairs, source: ModelSource) -> tuple[list[str], np.ndarray]:
+    """Answer texts and every window's start and end logits, end to end, in the engine's window order."""
+    forward = benchmark.onnx_forward(str(onnx_file), precision)
+    logits: list[np.ndarray] = []
+
+    def recording(input_ids, token_type_ids):
+        out = forward(input_ids, token_type_ids)
+        logits.extend(np.concatenate(pair) for pair in out)
+        return out
+
+    rows = transformers_engine.answer_rows(pairs, source, forward_fn=recording)
+    return benchmark.answer_texts(rows), np.concatenate(logits)
+
+
+def sensitivity(source: ModelSource, pairs, out: Path, progress: bool = True) -> list[dict]:
+    """Step 1: per group kept in fp32 (and for none), logit RMS error and answers changed against fp32."""
+    done_file = out / "sensitivity.json"
+    done = json.loads(done_file.read_text(encoding="utf-8")) if done_file.exists() else {}
+    if done.get("model") != source.name or done.get("questions") != len(pairs):
+        done = {"model": source.name, "questions": len(pairs), "rows": []}
+    fp32_file = Path(str(source.onnx)) / "model.onnx"
+    reference, reference_logits = _answers_and_logits(fp32_file, "fp32", pairs, source)
+    groups = quantised_groups(fp32_file, transformers_engine.load(source)[1].config.num_hidden_layers)
+    measured = {row["kept in fp32"] for row in done["rows"]}
+    with tempfile.TemporaryDirectory() as scratch:
+        for name, nodes in [("none", []), *groups.items()]:
+            if name in measured:
+                continue
+            if progress:
+                print(f"  sensitivity: {name} in fp32", flush=True)
+            model = Path(scratch) / "model.onnx"
+            quantize_onnx(fp32_file, model, tuple(nodes))
+            answers, logits = _answers_and_logits(model, "int8", pairs, source)
+            done["rows"].append({
+                "kept in fp32": name, "nodes in fp32": len(nodes),
+                "logit RMS error": float(np.sqrt(np.mean((logits - reference_logits) ** 2))),
+                "answers changed": sum(a != b for a, b in zip(answers, reference)),
+            })
+            stored.write_json(done_file, done, indent=1)
+    return done["rows"]
+
+
+def cost(source: ModelSource, rows: list[dict], out: Path, bench_heldout: Path, per_lang: int, progress: bool = True) -> list[dict]:
+    """Step 2: held-out F1 and speed of int8 with the ``k`` most sensitive groups kept in fp32, for k in KEPT.
+
+    The benchmark's own two ONNX Runtime paths take their held-out answers from ``bench_heldout`` (the
+    benchmark's folder), answering only where it has none for this model."""
+    fp32_file = Path(str(source.onnx)) / "model.onnx"
+    groups = quantised_groups(fp32_file, transformers_engine.load(source)[1].config.num_hidden_layers)
+    baseline = next(row["logit RMS error"] for row in rows if row["kept in fp32"] == "none")
+    ranked = sorted((row for row in rows if row["kept in fp32"] in groups), key=lambda row: row["logit RMS error"])
+    gains = [row["kept in fp32"] for row in ranked if row["logit RMS error"] < baseline]
+    variants: dict[str, tuple[Path, str, tuple[str, ...]]] = {
+        "ONNX Runtime fp32": (fp32_file, "fp32", ()),
+        "ONNX Runtime int8": (ensure_int8_onnx(source.onnx, source.transformers) / "model.onnx", "int8", ()),
+    }
+    with tempfile.TemporaryDirectory() as scratch:
+        for k in KEPT:
+            kept = tuple(gains[:k])
+            if len(kept) < k:
+                break
+            model = Path(scratch) / f"kept{k}.onnx"
+            quantize_onnx(fp32_file, model, tuple(node for name in kept for node in groups[name]))
+            variants[f"ONNX Runtime int8, {k} in fp32"] = (model, "int8", kept)
+
+        def answerer(file: Path, precision: str) -> Callable[[list[tuple[str, str]]], list[str]]:
+            forward = benchmark.onnx_forward(str(file), precision)
+            return lambda pairs: benchmark.answer_texts(transformers_engine.answer_rows(pairs, source, forward_fn=forward))
+
+        answerers = {path: answerer(file, precision) for path, (file, precision, _) in variants.items()}
+        f1 = {}
+        for path, answer in answerers.items():
+            folder = bench_heldout if path in benchmark.PATHS else _heldout_folder(out, variants[path][2])
+            f1[path] = benchmark.heldout_f1(path, answer, source, folder, progress)
+        pairs = [(ex.question, ex.context) for ex in benchmark.workload(per_lang, source)]
+        for answer in answerers.values():
+            answer(pairs[:2])  # warm-up
+        seconds: dict[str, list[float]] = {path: [] for path in variants}
+        for _ in range(ROUNDS):  # interleaved, as in the benchmark
+            for path, answer in answerers.items():
+                seconds[path].append(benchmark.timed(lambda answer=answer: answer(pairs)))
+    reference = statistics.median(seconds["ONNX Runtime fp32"])
+    target = benchmark.INT8_GOALS["ONNX Runtime int8"][1]
+    rows = []
+    for path, (_, precision, kept) in variants.items():
+        speedup, change = reference / statistics.median(seconds[path]), f1[path] - f1["ONNX Runtime fp32"]
+        rows.append({
+            "path": path, "kept in fp32": ", ".join(kept) or ("all" if precision == "fp32" else "none"),
+            "examples_per_s": len(pairs) / statistics.median(seconds[path]), "speed-up over fp32": speedup,
+            "heldout_f1": f1[path], "f1_change": change,
+            "meets the int8 goal": precision == "int8" and speedup >= target and change >= benchmark.F1_BOUND,
+        })
+    return rows
+
+
+def stored_report() -> dict:
+    """The committed profile (``results/benchmark/int8_profile.json``) that README and notebook 8 show."""
+    return stored.read_json("benchmark/int8_profile.json")
+
+
+def _heldout_folder(out: Path, kept: tuple[str, ...]) -> Path:
+    """Held-out answers of the variant that keeps ``kept`` in fp32, in a folder named after them: a later run
+    that ranks the groups differently answers again instead of reusing another variant's answers."""
+    return out / "heldout" / "+".join(name.replace(" ", "-") for name in kept)
+
+
+def write_report(report: dict, out: Path) -> None:
+    """int8_profile.json and int8_profile.md (README's table)."""
+    import pandas as pd
+
+    stored.write_json(out / "int8_profile.json", report, indent=1)
+    step1 = pd.DataFrame(report["sensitivity"]).sort_values("logit RMS error").round(3)
+    step2 = pd.DataFrame(report["cost"]).round(3)
+    (out / "int8_profile.md").write_text(
+        f"Measured {report['date']} on {report['machine']}. Model: {report['model']}.\n"
+        f"Sensitivity: {report['questions']} questions of the training articles (1-40), {report['per_lang']} per language; "
+        "what changes against fp32 when one group of nodes stays in fp32 and the rest is int8.\n\n"
+        + markdown_table(step1) + "\n\nCost: the most sensitive groups kept in fp32 together; held-out F1 (articles 41-48, "
+        "mean of 11 languages) and speed against ONNX Runtime fp32 on the benchmark's workload, one run.\n\n"
+        + markdown_table(step2) + "\n",
+        encoding="utf-8",
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m qa_helpers int8-profile", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default="repro", help="repro (default), tiny (smoke test) or a folder with an ONNX export")
+    parser.add_argument("--per-lang", type=int, default=8, help="questions per language, in each step")
+    parser.add_argument("--out", type=Path, default=stored.RESULTS / "benchmark")
+    args = parser.parse_args(argv)
+    print(describe(args.model), flush=True)
+    source = resolve_model(args.model, "fp32")
+    if source.onnx is None:
+        raise SystemExit(f"{source} has no ONNX export to quantise; use repro, tiny or an exported folder")
+    work = args.out / "int8_profile"
+    work.mkdir(parents=True, exist_ok=True)
+    pairs = training_sample(args.per_lang)
+    rows = sensitivity(source, pairs, work)
+    report = {
+        "date": date.today().isoformat(), "machine": benchmark.machine(), "model": str(source),
+        "questions": len(pairs), "per_lang": args.per_lang, "sensitivity": rows,
+        "cost": cost(source, rows, work, args.out / "heldout", args.per_lang),
+    }
+    write_report(report, args.out)
+    print((args.out / "int8_profile.md").read_text(encoding="utf-8"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

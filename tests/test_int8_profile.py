@@ -1,0 +1,51 @@
+"""The int8 profile: the quantised nodes found and grouped, groups kept in fp32 really are fp32, and a stopped
+sensitivity run resumes."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa_helpers.engines import transformers_engine
+from qa_helpers.evaluation import int8_profile
+from qa_helpers.models.precision import quantize_onnx
+
+PAIRS = [("Who wrote the book?", "The book was written by Maria Lopez in 1990."),
+         ("Wo liegt Berlin?", "Berlin liegt in Deutschland, an der Spree.")]
+
+
+def _layers(tiny) -> int:
+    return transformers_engine.load(tiny)[1].config.num_hidden_layers
+
+
+def test_every_linear_layer_is_in_exactly_one_group(tiny):
+    layers = _layers(tiny)
+    groups = int8_profile.quantised_groups(Path(tiny.onnx) / "model.onnx", layers)
+    assert list(groups)[0] == "embeddings" and len(groups["embeddings"]) == 3  # words, positions, token types
+    assert list(groups)[-1] == "QA head" and len(groups) == 2 * layers + 2
+    assert [len(groups[f"layer {k} attention"]) for k in range(layers)] == [4] * layers
+    assert [len(groups[f"layer {k} feed-forward"]) for k in range(layers)] == [2] * layers
+    nodes = [node for name, group in groups.items() if name != "embeddings" for node in group]
+    assert len(nodes) == len(set(nodes)) == 6 * layers + 1
+    with pytest.raises(ValueError, match="linear MatMuls"):
+        int8_profile.quantised_groups(Path(tiny.onnx) / "model.onnx", layers + 1)
+
+
+def test_all_groups_kept_in_fp32_give_fp32_logits_and_none_kept_does_not(tiny, tmp_path):
+    fp32_file = Path(tiny.onnx) / "model.onnx"
+    every_node = tuple(n for group in int8_profile.quantised_groups(fp32_file, _layers(tiny)).values() for n in group)
+    _, reference = int8_profile._answers_and_logits(fp32_file, "fp32", PAIRS, tiny)
+    quantize_onnx(fp32_file, tmp_path / "all.onnx", every_node)
+    quantize_onnx(fp32_file, tmp_path / "none.onnx")
+    _, kept = int8_profile._answers_and_logits(tmp_path / "all.onnx", "int8", PAIRS, tiny)
+    _, quantised = int8_profile._answers_and_logits(tmp_path / "none.onnx", "int8", PAIRS, tiny)
+    assert kept.shape == reference.shape and np.abs(kept - reference).max() < 1e-4
+    assert np.abs(quantised - reference).max() > 1e-3
+
+
+def test_sensitivity_measures_every_group_once_and_resumes(tiny, tmp_path, capsys):
+    rows = int8_profile.sensitivity(tiny, PAIRS[:1], tmp_path)
+    assert [row["kept in fp32"] for row in rows][0] == "none" and len(rows) == 2 * _layers(tiny) + 3
+    assert all(row["logit RMS error"] >= 0 and 0 <= row["answers changed"] <= 1 for row in rows)
+    capsys.readouterr()
+    assert int8_profile.sensitivity(tiny, PAIRS[:1], tmp_path) == rows
+    assert "sensitivity:" not in capsys.readouterr().out  # nothing measured again
