@@ -43,9 +43,9 @@ def test_all_groups_kept_in_fp32_give_fp32_logits_and_none_kept_does_not(tiny, t
 
 
 def test_sensitivity_measures_every_group_once_and_resumes(tiny, tmp_path, capsys):
-    rows = int8_profile.sensitivity(tiny, PAIRS[:1], tmp_path)
+    rows = int8_profile.sensitivity(tiny, int8_profile.model_groups(tiny), PAIRS[:1], tmp_path)
     assert [row["kept in fp32"] for row in rows][0] == "none" and len(rows) == 2 * _layers(tiny) + 3
     assert all(row["logit RMS error"] >= 0 and 0 <= row["answers changed"] <= 1 for row in rows)
     capsys.readouterr()
-    assert int8_profile.sensitivity(tiny, PAIRS[:1], tmp_path) == rows
+    assert int8_profile.sensitivity(tiny, int8_profile.model_groups(tiny), PAIRS[:1], tmp_path) == rows
     assert "sensitivity:" not in capsys.readouterr().out  # nothing measured again

@@ -44,8 +44,11 @@ def evaluation_scores() -> str:
     return f"Languages in the committed run: {status}.\n\n{markdown_table(runner.score_table(summary))}"
 
 
-def evaluation_time(run: str = "repro") -> str:
-    summary = runner.stored_summary(run)
+def evaluation_time() -> str:
+    return _time_and_memory(runner.stored_summary("repro"))
+
+
+def _time_and_memory(summary: dict) -> str:
     memory = summary["memory"]
     return (
         f"{markdown_table(runner.time_table(summary))}\n\nPeak memory: {memory['python_peak_mb'] / 1024:.1f} GiB for "
@@ -58,7 +61,7 @@ def evaluation_int8() -> str:
     summary = runner.stored_summary("repro-int8")
     done, _ = _languages_done(summary)
     change = markdown_table(runner.precision_table(runner.stored_summary("repro"), summary))
-    return f"Languages in the committed int8 run: **{done}**.\n\n{evaluation_time('repro-int8')}\n\nAgainst the fp32 run:\n\n{change}"
+    return f"Languages in the committed int8 run: **{done}**.\n\n{_time_and_memory(summary)}\n\nAgainst the fp32 run:\n\n{change}"
 
 
 def calibration_table() -> str:
@@ -80,14 +83,18 @@ def no_answer_table() -> str:
     return markdown_table(pd.DataFrame(rows).round(3))
 
 
+def _report_markdown(load_report: Callable[[], dict], relative: str) -> str:
+    """A committed report's Markdown, after its JSON through the same loader as notebook 8 (downloads outside a checkout)."""
+    load_report()
+    return stored.result_path(relative).read_text(encoding="utf-8").strip()
+
+
 def benchmark_table() -> str:
-    benchmark.stored_report()  # the same loader as notebook 8 (downloads outside a checkout)
-    return stored.result_path("benchmark/results.md").read_text(encoding="utf-8").strip()
+    return _report_markdown(benchmark.stored_report, "benchmark/results.md")
 
 
 def int8_profile_table() -> str:
-    int8_profile.stored_report()  # the same loader as notebook 8 (downloads outside a checkout)
-    return stored.result_path("benchmark/int8_profile.md").read_text(encoding="utf-8").strip()
+    return _report_markdown(int8_profile.stored_report, "benchmark/int8_profile.md")
 
 
 BLOCKS: dict[str, Callable[[], str]] = {

@@ -49,8 +49,8 @@ from .xquad import XQuADExample, load_xquad
 
 __all__ = [
     "F1_BOUND", "FROM_FULL_RUN", "INT8_GOALS", "PATHS", "REFERENCE", "ROUNDS", "WORKLOAD_LANGS", "answer_texts",
-    "cluster_scaling", "goals", "heldout_f1", "int8_gflops", "machine", "main", "matmul_gflops", "naive_answer",
-    "onnx_forward", "PathResult", "plot_report", "run", "stored_report", "timed", "workload", "workload_gflop",
+    "cluster_scaling", "goals", "heldout_f1", "int8_gflops", "interleaved_seconds", "machine", "main", "matmul_gflops", "naive_answer",
+    "onnx_forward", "ort_answerer", "PathResult", "plot_report", "run", "stored_report", "timed", "workload", "workload_gflop",
     "write_report",
 ]
 
@@ -242,6 +242,22 @@ def answer_texts(rows: list[RowResult]) -> list[str]:
     return [row.answers[0].text if row.answers else "" for row in rows]
 
 
+def ort_answerer(onnx_path: str, precision: str, source: ModelSource) -> Callable[[list[tuple[str, str]]], list[str]]:
+    """Pairs -> answer texts: ``qa_helpers``' transformers pipeline with ONNX Runtime running ``onnx_path``."""
+    forward = onnx_forward(onnx_path, precision)
+    return lambda pairs: answer_texts(transformers_engine.answer_rows(pairs, source, forward_fn=forward))
+
+
+def interleaved_seconds(runs: dict[str, Callable[[], object]]) -> dict[str, float]:
+    """Each run's median time over ``ROUNDS`` rounds, every run once per round: one pass here varies by up to
+    12%, and drift in the machine's speed then falls on every run alike."""
+    seconds: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(ROUNDS):
+        for name, go in runs.items():
+            seconds[name].append(timed(go))
+    return {name: statistics.median(times) for name, times in seconds.items()}
+
+
 def _answerers(source: ModelSource) -> dict[str, Callable[[list[tuple[str, str]]], list[str]]]:
     """Path -> a function from pairs to answer texts, for the paths answered in Python (not the DataFrames)."""
     fp32 = replace(source, precision="fp32")
@@ -251,8 +267,7 @@ def _answerers(source: ModelSource) -> dict[str, Callable[[list[tuple[str, str]]
         return lambda pairs: answer_texts(transformers_engine.answer_rows(pairs, replace(source, precision=precision)))
 
     def with_ort(precision: str):
-        forward = onnx_forward(_onnx_file(source, precision), precision)
-        return lambda pairs: answer_texts(transformers_engine.answer_rows(pairs, fp32, forward_fn=forward))
+        return ort_answerer(_onnx_file(source, precision), precision, fp32)
 
     def light(precision: str):
         return lambda pairs: answer_texts(spark_engine.answer_rows(pairs, replace(source, precision=precision)))
@@ -343,15 +358,10 @@ def run(
         else:
             answerers[path](pairs[:2])
             runs[path] = partial(answerers[path], pairs)
-    # Every path once per round and the median of ROUNDS: one pass here varies by up to 12%, and drift in the
-    # machine's speed then falls on every path alike.
-    seconds: dict[str, list[float]] = {path: [] for path in PATHS}
-    for _ in range(ROUNDS):
-        for path, go in runs.items():
-            seconds[path].append(timed(go))
+    seconds = interleaved_seconds(runs)
     for path in PATHS:
         latencies = None if path.endswith("DataFrame") else _latencies(lambda p, answer=answerers[path]: answer([p]), sample)
-        add(path, statistics.median(seconds[path]), latencies)
+        add(path, seconds[path], latencies)
     frame.unpersist()
 
     rates = {"fp32": matmul_gflops("fp32"), "bf16": matmul_gflops("bf16"), "int8": int8_gflops()}

@@ -14,7 +14,7 @@ hurts, in two steps, on the int8 ONNX model of ONNX Runtime and Spark NLP:
 2. **Cost.** The groups whose keeping in fp32 brings the logits closest to fp32's stay in fp32 together,
    ``k`` of them at a time; each such model gets the benchmark's held-out F1 (articles 41-48, 11
    languages) and its speed against ONNX Runtime fp32 on the benchmark's workload, timed in the same
-   run (median of ``ROUNDS``), and is checked against the benchmark's goal for ONNX Runtime int8.
+   run (median of the benchmark's ``ROUNDS``), and is checked against the benchmark's goal for ONNX Runtime int8.
 
 Each group's result and each language's held-out answers are stored as they are done, so a stopped
 run resumes where it stopped.
@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import tempfile
-from collections.abc import Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -40,10 +39,9 @@ from . import benchmark, stored
 from .report import markdown_table
 from .xquad import load_xquad
 
-__all__ = ["KEPT", "ROUNDS", "cost", "quantised_groups", "main", "sensitivity", "stored_report", "training_sample", "write_report"]
+__all__ = ["KEPT", "cost", "main", "model_groups", "quantised_groups", "sensitivity", "stored_report", "training_sample", "write_report"]
 
 KEPT = (1, 2, 4)  # how many of the most sensitive groups stay in fp32 together, in step 2
-ROUNDS = benchmark.ROUNDS
 
 
 def quantised_groups(onnx_file: Path, num_layers: int) -> dict[str, list[str]]:
@@ -94,24 +92,23 @@ def _answers_and_logits(onnx_file: Path, precision: str, pairs, source: ModelSou
     return benchmark.answer_texts(rows), np.concatenate(logits)
 
 
-def sensitivity(source: ModelSource, pairs, out: Path, progress: bool = True) -> list[dict]:
+def sensitivity(source: ModelSource, groups: dict[str, list[str]], pairs, out: Path, progress: bool = True) -> list[dict]:
     """Step 1: per group kept in fp32 (and for none), logit RMS error and answers changed against fp32."""
     done_file = out / "sensitivity.json"
     done = json.loads(done_file.read_text(encoding="utf-8")) if done_file.exists() else {}
     if done.get("model") != source.name or done.get("questions") != len(pairs):
         done = {"model": source.name, "questions": len(pairs), "rows": []}
-    fp32_file = Path(str(source.onnx)) / "model.onnx"
-    reference, reference_logits = _answers_and_logits(fp32_file, "fp32", pairs, source)
-    groups = quantised_groups(fp32_file, transformers_engine.load(source)[1].config.num_hidden_layers)
     measured = {row["kept in fp32"] for row in done["rows"]}
+    todo = [(name, nodes) for name, nodes in [("none", []), *groups.items()] if name not in measured]
+    if not todo:
+        return done["rows"]
+    reference, reference_logits = _answers_and_logits(_fp32_file(source), "fp32", pairs, source)
     with tempfile.TemporaryDirectory() as scratch:
-        for name, nodes in [("none", []), *groups.items()]:
-            if name in measured:
-                continue
+        for name, nodes in todo:
             if progress:
                 print(f"  sensitivity: {name} in fp32", flush=True)
             model = Path(scratch) / "model.onnx"
-            quantize_onnx(fp32_file, model, tuple(nodes))
+            quantize_onnx(_fp32_file(source), model, tuple(nodes))
             answers, logits = _answers_and_logits(model, "int8", pairs, source)
             done["rows"].append({
                 "kept in fp32": name, "nodes in fp32": len(nodes),
@@ -122,18 +119,17 @@ def sensitivity(source: ModelSource, pairs, out: Path, progress: bool = True) ->
     return done["rows"]
 
 
-def cost(source: ModelSource, rows: list[dict], out: Path, bench_heldout: Path, per_lang: int, progress: bool = True) -> list[dict]:
+def cost(source: ModelSource, groups: dict[str, list[str]], rows: list[dict], out: Path, bench_heldout: Path, per_lang: int,
+         progress: bool = True) -> list[dict]:
     """Step 2: held-out F1 and speed of int8 with the ``k`` most sensitive groups kept in fp32, for k in KEPT.
 
     The benchmark's own two ONNX Runtime paths take their held-out answers from ``bench_heldout`` (the
     benchmark's folder), answering only where it has none for this model."""
-    fp32_file = Path(str(source.onnx)) / "model.onnx"
-    groups = quantised_groups(fp32_file, transformers_engine.load(source)[1].config.num_hidden_layers)
     baseline = next(row["logit RMS error"] for row in rows if row["kept in fp32"] == "none")
     ranked = sorted((row for row in rows if row["kept in fp32"] in groups), key=lambda row: row["logit RMS error"])
     gains = [row["kept in fp32"] for row in ranked if row["logit RMS error"] < baseline]
     variants: dict[str, tuple[Path, str, tuple[str, ...]]] = {
-        "ONNX Runtime fp32": (fp32_file, "fp32", ()),
+        "ONNX Runtime fp32": (_fp32_file(source), "fp32", ()),
         "ONNX Runtime int8": (ensure_int8_onnx(source.onnx, source.transformers) / "model.onnx", "int8", ()),
     }
     with tempfile.TemporaryDirectory() as scratch:
@@ -142,14 +138,9 @@ def cost(source: ModelSource, rows: list[dict], out: Path, bench_heldout: Path, 
             if len(kept) < k:
                 break
             model = Path(scratch) / f"kept{k}.onnx"
-            quantize_onnx(fp32_file, model, tuple(node for name in kept for node in groups[name]))
+            quantize_onnx(_fp32_file(source), model, tuple(node for name in kept for node in groups[name]))
             variants[f"ONNX Runtime int8, {k} in fp32"] = (model, "int8", kept)
-
-        def answerer(file: Path, precision: str) -> Callable[[list[tuple[str, str]]], list[str]]:
-            forward = benchmark.onnx_forward(str(file), precision)
-            return lambda pairs: benchmark.answer_texts(transformers_engine.answer_rows(pairs, source, forward_fn=forward))
-
-        answerers = {path: answerer(file, precision) for path, (file, precision, _) in variants.items()}
+        answerers = {path: benchmark.ort_answerer(str(file), precision, source) for path, (file, precision, _) in variants.items()}
         f1 = {}
         for path, answer in answerers.items():
             folder = bench_heldout if path in benchmark.PATHS else _heldout_folder(out, variants[path][2])
@@ -157,22 +148,27 @@ def cost(source: ModelSource, rows: list[dict], out: Path, bench_heldout: Path, 
         pairs = [(ex.question, ex.context) for ex in benchmark.workload(per_lang, source)]
         for answer in answerers.values():
             answer(pairs[:2])  # warm-up
-        seconds: dict[str, list[float]] = {path: [] for path in variants}
-        for _ in range(ROUNDS):  # interleaved, as in the benchmark
-            for path, answer in answerers.items():
-                seconds[path].append(benchmark.timed(lambda answer=answer: answer(pairs)))
-    reference = statistics.median(seconds["ONNX Runtime fp32"])
+        seconds = benchmark.interleaved_seconds({path: partial(answer, pairs) for path, answer in answerers.items()})
     target = benchmark.INT8_GOALS["ONNX Runtime int8"][1]
     rows = []
     for path, (_, precision, kept) in variants.items():
-        speedup, change = reference / statistics.median(seconds[path]), f1[path] - f1["ONNX Runtime fp32"]
+        speedup, change = seconds["ONNX Runtime fp32"] / seconds[path], f1[path] - f1["ONNX Runtime fp32"]
         rows.append({
             "path": path, "kept in fp32": ", ".join(kept) or ("all" if precision == "fp32" else "none"),
-            "examples_per_s": len(pairs) / statistics.median(seconds[path]), "speed-up over fp32": speedup,
+            "examples_per_s": len(pairs) / seconds[path], "speed-up over fp32": speedup,
             "heldout_f1": f1[path], "f1_change": change,
             "meets the int8 goal": precision == "int8" and speedup >= target and change >= benchmark.F1_BOUND,
         })
     return rows
+
+
+def model_groups(source: ModelSource) -> dict[str, list[str]]:
+    """:func:`quantised_groups` of ``source``'s fp32 ONNX export, with its layer count from the model's config."""
+    return quantised_groups(_fp32_file(source), transformers_engine.load(source)[1].config.num_hidden_layers)
+
+
+def _fp32_file(source: ModelSource) -> Path:
+    return Path(str(source.onnx)) / "model.onnx"
 
 
 def stored_report() -> dict:
@@ -218,11 +214,12 @@ def main(argv: list[str] | None = None) -> int:
     work = args.out / "int8_profile"
     work.mkdir(parents=True, exist_ok=True)
     pairs = training_sample(args.per_lang)
-    rows = sensitivity(source, pairs, work)
+    groups = model_groups(source)
+    rows = sensitivity(source, groups, pairs, work)
     report = {
         "date": date.today().isoformat(), "machine": benchmark.machine(), "model": str(source),
         "questions": len(pairs), "per_lang": args.per_lang, "sensitivity": rows,
-        "cost": cost(source, rows, work, args.out / "heldout", args.per_lang),
+        "cost": cost(source, groups, rows, work, args.out / "heldout", args.per_lang),
     }
     write_report(report, args.out)
     print((args.out / "int8_profile.md").read_text(encoding="utf-8"))
