@@ -1,5 +1,6 @@
 # Two commands do all the set-up on a fresh machine (see README):
-#   make test   environment, jars, tiny model, repro model (fp32 and int8), then pytest (tiny), nbval on every notebook (repro)
+#   make test   environment, jars, tiny model, repro model (fp32 and int8), then pytest (tiny), nbval on every notebook (repro,
+#               recomputed on another CPU code path: tools/cpu_path.py)
 #               and the Colab emulation (colab-check)
 #   make run    environment, jars, tiny model, repro model, then execute every notebook, render HTML to build/ and
 #               check every page in headless Chromium (tools/browser_check.py)
@@ -45,10 +46,12 @@ browser:
 		($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends chromium chromium-driver) || \
 		(echo "Install Chromium and its driver (Debian/Ubuntu: apt-get install chromium chromium-driver)"; exit 1)
 
-# The unit tests run on the tiny model (fast); the notebooks' stored outputs come from repro, so nbval runs them on it.
+# The unit tests run on the tiny model (fast); the notebooks' stored outputs come from repro, so nbval runs them on it,
+# on another CPU code path than `make notebooks` wrote them with (AVX2 kernels, one thread: tools/cpu_path.py), so that
+# they hold on any contributor's CPU.
 test: prepare
 	QA_MODEL=tiny $(PY) -m pytest tests
-	QA_MODEL=repro $(PY) -m pytest notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
+	QA_MODEL=repro $(PY) -m tools.cpu_path $(PY) -m pytest notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 	$(MAKE) --no-print-directory colab-check
 
 # Colab as it is today, emulated (tools/colab_check.py): a fresh Python 3.13 environment with Colab's versions

@@ -30,7 +30,14 @@ def test_split_is_by_article_and_the_same_in_every_language():
         assert len(train) + len(heldout) == len(load_xquad(lang)) == 1190
     assert [ex.id for ex in load_xquad("en", split="heldout")] == [ex.id for ex in load_xquad("hi", split="heldout")]
     with pytest.raises(ValueError, match="split must be one of"):
-        load_xquad("en", split="dev")
+        load_xquad("en", split="test")
+
+
+def test_the_recipe_slice_cuts_the_training_articles_in_two_and_never_touches_the_held_out_ones():
+    fit, dev = load_xquad("de", split="fit"), load_xquad("de", split="dev")
+    assert {ex.article for ex in fit} == set(range(36)) and {ex.article for ex in dev} == set(range(36, 40))
+    assert sorted(ex.id for ex in fit + dev) == sorted(ex.id for ex in load_xquad("de", split="train"))
+    assert ft.scored_split(ft.TrainConfig(split="fit")) == "dev" and ft.scored_split(ft.TrainConfig()) == "heldout"
 
 
 @pytest.mark.parametrize("lang", ["en", "zh", "ar", "th"])
@@ -121,3 +128,30 @@ def test_training_forward_sees_the_segment_ids(tiny):
         with_types = model(input_ids=ids, token_type_ids=types).start_logits
         without = model(input_ids=ids, token_type_ids=torch.zeros_like(types)).start_logits
     assert (with_types - without).abs().max() > 1e-3
+
+
+@pytest.mark.slow
+def test_a_recipe_run_scores_its_learning_curve_on_dev_and_names_its_adapter(tiny, tmp_path):
+    config = smoke_config(tiny, languages=("en", "zh"), split="fit", epochs=2.0)
+    record = ft.finetune(config, tmp_path, progress=False, curve_every=1.0)
+    assert "heldout" not in record and set(record["dev"]) == {"en", "zh", "mean"}
+    assert [point["epoch"] for point in record["curve"]] == [1.0, 2.0]
+    assert all(set(point["dev"]) == {"en", "zh", "mean"} for point in record["curve"])
+    assert record["curve"][-1]["dev"] == record["dev"]  # the last point is the finished model
+    assert record["adapter_sha256"] == ft.adapter_sha256(tmp_path / "adapter") and len(record["adapter_sha256"]) == 64
+
+
+@pytest.mark.slow
+def test_a_warm_start_begins_from_the_adapter_it_names_and_refuses_one_of_another_shape(tiny, tmp_path):
+    import torch
+    from peft import get_peft_model_state_dict
+
+    first = smoke_config(tiny, languages=("en",), max_steps=None)
+    ft.finetune(first, tmp_path / "first", progress=False, evaluate=False)
+    warm, _ = ft.build_model(dataclasses.replace(first, warm_start=str(tmp_path / "first" / "adapter")))
+    cold, _ = ft.build_model(first)
+    warm_weights, cold_weights = get_peft_model_state_dict(warm), get_peft_model_state_dict(cold)
+    lora_b = next(k for k in warm_weights if "lora_B" in k)
+    assert torch.count_nonzero(cold_weights[lora_b]) == 0 and torch.count_nonzero(warm_weights[lora_b]) > 0
+    with pytest.raises(ft.FinetuneError, match="does not fit this run's LoRA settings"):
+        ft.build_model(dataclasses.replace(first, lora_r=8, lora_alpha=16, warm_start=str(tmp_path / "first" / "adapter")))

@@ -140,5 +140,5 @@ def top_span_table(tl: TokenLogits, context: str, top_k: int = 5, max_answer_len
     rows = []
     for i, j, score in top_spans(tl.start_logits, tl.end_logits, tl.context_mask, top_k=top_k, max_answer_len=max_answer_len):
         start, end = tl.offsets[i][0], tl.offsets[j][1]
-        rows.append({"start token": i, "end token": j, "score": round(score, 4), "text": context[start:end]})
+        rows.append({"start token": i, "end token": j, "score": round(score, 3), "text": context[start:end]})
     return pd.DataFrame(rows)

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
 import statistics
 import subprocess
@@ -38,6 +37,7 @@ from pathlib import Path
 
 from ..engines import spark_engine, transformers_engine
 from ..examples import LANGUAGES
+from ..machine import describe_machine
 from ..models.precision import ensure_int8_onnx
 from ..models.sources import ModelSource, describe, resolve_model
 from ..results import RowResult
@@ -49,7 +49,7 @@ from .xquad import XQuADExample, load_xquad
 
 __all__ = [
     "F1_BOUND", "FROM_FULL_RUN", "INT8_GOALS", "PATHS", "REFERENCE", "ROUNDS", "WORKLOAD_LANGS", "answer_texts",
-    "cluster_scaling", "goals", "heldout_f1", "int8_gflops", "interleaved_seconds", "machine", "main", "matmul_gflops", "naive_answer",
+    "cluster_scaling", "goals", "heldout_f1", "int8_gflops", "interleaved_seconds", "main", "matmul_gflops", "naive_answer",
     "onnx_forward", "ort_answerer", "PathResult", "plot_report", "run", "stored_report", "timed", "workload", "workload_gflop",
     "write_report",
 ]
@@ -139,14 +139,6 @@ def timed(fn) -> float:
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
-
-
-def machine() -> str:
-    """The machine and software a timing was taken on, for its report."""
-    import torch
-
-    return (f"{platform.machine()}, {os.cpu_count()} cores, {platform.processor() or 'cpu'}; "
-            f"python {platform.python_version()}, torch {torch.__version__}, torch threads {torch.get_num_threads()}")
 
 
 def _latencies(fn, items) -> list[float]:
@@ -379,7 +371,7 @@ def run(
             r.f1_change = r.heldout_f1 - baseline if r.heldout_f1 is not None and baseline is not None else None
     return {
         "date": date.today().isoformat(),
-        "machine": machine(),
+        "machine": describe_machine(),
         "model": str(source),
         "workload": f"{n} XQuAD questions, {per_lang} from each of the {len(WORKLOAD_LANGS)} languages, each "
         f"fitting one window ({sum(map(sum, window_lengths))} tokens in all)",

@@ -21,7 +21,7 @@ from ..models.sources import ModelSource, describe, resolve_model
 from ..results import RowResult
 from . import stored
 from .metrics import exact_match
-from .runner import ENGINE_NAMES, held_out_run_arguments, run_per_language
+from .runner import ENGINE_NAMES, held_out_run_arguments, measured_on, run_per_language
 from .xquad import XQuADExample, load_xquad
 
 __all__ = [
@@ -95,9 +95,10 @@ def calibrate(
 
 
 def _summarise(out: Path, langs: list[str], engines: list[str], model: str) -> dict:
-    engines_summary = {}
+    engines_summary, machines = {}, set()
     for engine in engines:
         records = {lang: json.loads(_answers_path(out, engine, lang).read_text(encoding="utf-8")) for lang in langs}
+        machines.update(measured_on(list(records.values())))
         rows = {lang: record["answers"] for lang, record in records.items()}
         scores = [r["score"] for lang in langs for r in rows[lang]]
         correct = [r["em"] for lang in langs for r in rows[lang]]
@@ -111,7 +112,8 @@ def _summarise(out: Path, langs: list[str], engines: list[str], model: str) -> d
                 for lang in langs
             },
         }
-    return {"model": model, "split": "heldout", "correct": "exact match, SQuAD rules", "bins": BINS,
+    return {"model": model, "machines": sorted(machines),
+            "split": "heldout", "correct": "exact match, SQuAD rules", "bins": BINS,
             "target accuracy": TARGET_ACCURACY, "engines": engines_summary}
 
 

@@ -33,6 +33,7 @@ import numpy as np
 
 from ..engines import transformers_engine
 from ..examples import LANGUAGES
+from ..machine import describe_machine
 from ..models.precision import ensure_int8_onnx, quantize_onnx
 from ..models.sources import ModelSource, describe, resolve_model
 from . import benchmark, stored
@@ -217,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     groups = model_groups(source)
     rows = sensitivity(source, groups, pairs, work)
     report = {
-        "date": date.today().isoformat(), "machine": benchmark.machine(), "model": str(source),
+        "date": date.today().isoformat(), "machine": describe_machine(), "model": str(source),
         "questions": len(pairs), "per_lang": args.per_lang, "sensitivity": rows,
         "cost": cost(source, groups, rows, work, args.out / "heldout", args.per_lang),
     }

@@ -34,7 +34,7 @@ from ..models.sources import ModelSource, describe, resolve_model
 from ..results import Answer, RowResult
 from . import stored
 from .metrics import exact_match
-from .runner import ENGINE_NAMES, held_out_run_arguments, run_per_language
+from .runner import ENGINE_NAMES, held_out_run_arguments, measured_on, run_per_language
 from .xquad import SPLITS, XQuADExample, load_xquad
 
 __all__ = [
@@ -140,8 +140,9 @@ def choose_threshold(rows: list[dict], rule: str) -> float:
 
 
 def _summarise(out: Path, langs: list[str], model: str) -> dict:
-    rows = {engine: {lang: json.loads(_rows_path(out, engine, lang).read_text(encoding="utf-8"))["rows"] for lang in langs}
-            for engine in {engine for engine, _, _ in RULES.values()} if all(_rows_path(out, engine, lang).exists() for lang in langs)}
+    records = {engine: {lang: json.loads(_rows_path(out, engine, lang).read_text(encoding="utf-8")) for lang in langs}
+               for engine in {engine for engine, _, _ in RULES.values()} if all(_rows_path(out, engine, lang).exists() for lang in langs)}
+    rows = {engine: {lang: record["rows"] for lang, record in by_lang.items()} for engine, by_lang in records.items()}
     rules = {}
     for rule, (engine, _, _) in RULES.items():
         if engine not in rows:
@@ -155,7 +156,8 @@ def _summarise(out: Path, langs: list[str], model: str) -> dict:
             "by language": {lang: decision_table(report[lang], rule, threshold) for lang in langs},
         }
     return {
-        "model": model, "choose articles": f"{CHOOSE_ARTICLES.start + 1}-{CHOOSE_ARTICLES.stop}",
+        "model": model, "machines": measured_on([r for by_lang in records.values() for r in by_lang.values()]),
+        "choose articles": f"{CHOOSE_ARTICLES.start + 1}-{CHOOSE_ARTICLES.stop}",
         "report articles": f"{REPORT_ARTICLES.start + 1}-{REPORT_ARTICLES.stop}",
         "empty answers": {engine: {kind: sum(1 for lang in langs for r in rows[engine][lang] if r["answerable"] == (kind == "answerable") and not r["text"])
                                    for kind in ("answerable", "unanswerable")} for engine in rows},

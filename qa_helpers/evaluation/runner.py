@@ -23,6 +23,7 @@ from tqdm import tqdm
 
 from ..api import answer_batch
 from ..examples import LANGUAGES
+from ..machine import describe_machine
 from ..models.sources import ModelSource, describe, resolve_model
 from ..results import Answer, RowResult
 from . import stored
@@ -80,7 +81,8 @@ def run_per_language(
                 continue
             started = time.perf_counter()
             rows = rows_for(examples, predict_rows(examples, engine, source, progress))
-            stored.write_json(path, {"model": str(source), "seconds": time.perf_counter() - started, kind: rows})
+            stored.write_json(path, {"model": str(source), "machine": describe_machine(), "seconds": time.perf_counter() - started,
+                                     kind: rows})
 
 
 def predict_answers(examples: list[XQuADExample], engine: str, model: ModelSource, progress: bool = True) -> dict[str, Answer | None]:
@@ -154,9 +156,15 @@ def evaluate_language(
         overlap = sum(f1(a[ex.id], [b[ex.id]], lang, "multilingual") for ex in examples) / len(examples)
         for row in rows:
             row["engines agree (exact)"], row["engines agree (F1)"] = 100 * same, 100 * overlap
-    record = {"model": str(source), "split": split, "limit": limit, "engines": engines, "rows": rows, "memory": _peak_memory_mb()}
+    record = {"model": str(source), "split": split, "limit": limit, "engines": engines, "rows": rows, "memory": _peak_memory_mb(),
+              "machine": describe_machine()}
     _record_path(out, lang).write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
     return record
+
+
+def measured_on(records: list[dict]) -> list[str]:
+    """The machines that wrote these records (a resumed run may span several); older records did not say."""
+    return sorted({record.get("machine", "not recorded") for record in records})
 
 
 def _record_path(out: Path, lang: str) -> Path:
@@ -217,6 +225,7 @@ def _summarise(records: list[dict], source: ModelSource, limit: int | None, engi
         "limit": limit,
         "seconds": {engine: sum(r["seconds"] for r in rows if r["engine"] == engine) for engine in engines},
         "memory": {key: max(r["memory"].get(key, 0.0) for r in records) for key in memory_keys},
+        "machines": measured_on(records),
         "rows": rows,
     }
 

@@ -17,16 +17,20 @@ from ..downloads import download
 from ..examples import LANGUAGES
 
 __all__ = [
-    "ARTICLES", "HELDOUT_ARTICLES", "SOURCE_URL", "SPLITS", "load_xquad", "long_documents", "split_label",
+    "ARTICLES", "DEV_ARTICLES", "HELDOUT_ARTICLES", "SOURCE_URL", "SPLITS", "load_xquad", "long_documents", "split_label",
     "xquad_file", "XQuADExample",
 ]
 
 ARTICLES = 48
 HELDOUT_ARTICLES = 8  # the last 8 articles (file order) are never trained on
+DEV_ARTICLES = 4  # the last 4 training articles: recipes are compared on them, never on the held-out ones
 SPLITS = {
     "all": range(ARTICLES),
     "train": range(ARTICLES - HELDOUT_ARTICLES),
     "heldout": range(ARTICLES - HELDOUT_ARTICLES, ARTICLES),
+    # the training articles cut in two, to choose a recipe: fit on the first 36, score on the next 4
+    "fit": range(ARTICLES - HELDOUT_ARTICLES - DEV_ARTICLES),
+    "dev": range(ARTICLES - HELDOUT_ARTICLES - DEV_ARTICLES, ARTICLES - HELDOUT_ARTICLES),
 }
 SOURCE_URL = "https://raw.githubusercontent.com/google-deepmind/xquad/master/xquad.{lang}.json"
 
@@ -72,7 +76,8 @@ def load_xquad(lang: str, limit: int | None = None, split: str = "all") -> list[
     """The questions of one language in file order (the first ``limit`` if given).
 
     ``split``: ``all``, ``train`` (the first 40 articles) or ``heldout`` (the last 8), the split
-    of :mod:`qa_helpers.models.finetune`. It is by article, the same in every language, so no
+    of :mod:`qa_helpers.models.finetune`; ``fit`` (articles 1-36) and ``dev`` (37-40) cut the training
+    articles in two to compare recipes. It is by article, the same in every language, so no
     translation of a held-out question is ever trained on.
     """
     if split not in SPLITS:

@@ -24,8 +24,6 @@ import csv
 import hashlib
 import json
 import math
-import os
-import platform
 import random
 import shutil
 import sys
@@ -42,14 +40,15 @@ from ..evaluation.metrics import MODES
 from ..evaluation.runner import predict, score
 from ..evaluation.xquad import SPLITS, XQuADExample, load_xquad
 from ..examples import LANGUAGES
+from ..machine import machine_record
 from ..results import context_mask
 from ..validation import InputError
 from .mbert import ensure_mbert, pretrained_qa_model
 from .sources import resolve_model
 
 __all__ = [
-    "FinetuneError", "TrainConfig", "TrainingWindow", "build_model", "finetune", "heldout_scores", "label_windows",
-    "training_windows",
+    "FinetuneError", "TrainConfig", "TrainingWindow", "adapter_sha256", "build_model", "finetune", "label_windows",
+    "scored_split", "split_scores", "training_windows",
 ]
 
 CHECKPOINT, ADAPTER, RECORD = "checkpoint", "adapter", "record.json"
@@ -82,6 +81,9 @@ class TrainConfig:
     seed: int = 20261125
     precision: str = "auto"  # 'auto' (bf16 where supported), 'bf16' or 'fp32'
     checkpoint_minutes: float = 10.0
+    split: str = "train"  # the articles trained on: 'train' (1-40), or 'fit' (1-36) when recipes are compared on 'dev'
+    lora_layers: tuple[int, ...] | None = None  # the encoder layers that get LoRA (None: all 12)
+    warm_start: str | None = None  # an adapter folder whose weights the run starts from (same rank and modules)
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,7 @@ def training_windows(tokenizer, config: TrainConfig) -> list[TrainingWindow]:
     """Every labelled window of the training articles, languages in ``config.languages`` order."""
     windows = []
     for lang in config.languages:
-        for example in load_xquad(lang, config.limit_per_language, split="train"):
+        for example in load_xquad(lang, config.limit_per_language, split=config.split):
             try:
                 windows += label_windows(tokenizer, example, config.max_seq_len, config.doc_stride)
             except InputError:  # a question too long for a window cannot be trained on
@@ -149,7 +151,9 @@ def batch_order(windows: list[TrainingWindow], config: TrainConfig) -> list[list
 
 def _fingerprint(windows: list[TrainingWindow], config: TrainConfig) -> str:
     """Identifies the data and settings a checkpoint belongs to, so --resume cannot mix runs."""
-    digest = hashlib.sha256(json.dumps(asdict(config) | {"checkpoint_minutes": None, "max_steps": None}, sort_keys=True).encode())
+    settings = asdict(config) | {"checkpoint_minutes": None, "max_steps": None,
+                                 "warm_start": adapter_sha256(Path(config.warm_start)) if config.warm_start else None}
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
     for w in windows:
         digest.update(np.asarray(w.input_ids + [w.start, w.end], dtype=np.int32).tobytes())
     return digest.hexdigest()[:16]
@@ -197,10 +201,35 @@ def build_model(config: TrainConfig):
     lora = LoraConfig(
         r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
         target_modules=list(config.target_modules), modules_to_save=["qa_outputs"],
+        layers_to_transform=list(config.lora_layers) if config.lora_layers is not None else None,
     )
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing", category=FutureWarning)
-        return get_peft_model(model, lora), base
+        model = get_peft_model(model, lora)
+    if config.warm_start:
+        _load_adapter_weights(model, Path(config.warm_start) / "adapter_model.safetensors")
+    return model, base
+
+
+def _load_adapter_weights(model, weights: Path, device: str = "cpu") -> None:
+    """Set the LoRA and QA-head weights from a saved adapter; refuses one of another shape."""
+    from peft import set_peft_model_state_dict
+    from safetensors.torch import load_file
+
+    if not weights.exists():
+        raise FinetuneError(f"no adapter weights at {weights}: --warm-start takes a folder with adapter_model.safetensors")
+    try:
+        result = set_peft_model_state_dict(model, load_file(weights, device=device))
+    except RuntimeError as err:  # a tensor of another shape: another rank
+        raise FinetuneError(f"{weights} does not fit this run's LoRA settings (rank, modules, layers): {err}") from None
+    unexpected = [key for key in getattr(result, "unexpected_keys", []) if "lora_" in key or "qa_outputs" in key]
+    if unexpected:
+        raise FinetuneError(f"{weights} does not fit this run's LoRA settings (rank, modules, layers): {unexpected[:3]} ...")
+
+
+def adapter_sha256(adapter: Path) -> str:
+    """The sha256 of an adapter's weights file: what names a trained model in records and results."""
+    return hashlib.sha256((adapter / "adapter_model.safetensors").read_bytes()).hexdigest()
 
 
 def _collate(windows: list[TrainingWindow], device):
@@ -270,26 +299,21 @@ def _write_loss_curve(out: Path, losses: list[tuple[int, float, float]]) -> None
     plt.close(fig)
 
 
-def _machine() -> dict:
-    import torch
-
-    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
-    return {
-        "platform": platform.platform(), "processor": platform.machine(), "cpu_count": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(), "gpu": gpu, "python": platform.python_version(),
-        "torch": torch.__version__,
-    }
+def scored_split(config: TrainConfig) -> str:
+    """Where a run is scored: a run on the 'fit' articles on 'dev' (choosing a recipe), any other on 'heldout'."""
+    return "dev" if config.split == "fit" else "heldout"
 
 
 def finetune(
     config: TrainConfig, out: Path, *, resume: bool = False, progress: bool = True, evaluate: bool = True,
-    command: str | None = None,
+    command: str | None = None, curve_every: float | None = None,
 ) -> dict:
     """Train (or go on training) a LoRA adapter; returns the run's record.
 
     ``out`` receives ``checkpoint/`` while training, then ``adapter/``, ``record.json``,
     ``loss.csv`` and ``loss.png``. Without ``resume``, a folder that already holds a run is
-    refused rather than overwritten.
+    refused rather than overwritten. ``curve_every`` (in epochs) scores the model on its
+    :func:`scored_split` that often while it trains: the learning curve, kept in the record.
     """
     quiet_transformers()
     import torch
@@ -316,7 +340,9 @@ def finetune(
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=config.learning_rate, weight_decay=config.weight_decay)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * len(order)), len(order))
-    state: dict[str, Any] = {"step": 0, "seconds": 0.0, "losses": [], "fingerprint": fingerprint}
+    state: dict[str, Any] = {"step": 0, "seconds": 0.0, "losses": [], "curve": [], "fingerprint": fingerprint}
+    steps_per_epoch = len(windows) / config.batch_size
+    curve_steps = {round(k * curve_every * steps_per_epoch) for k in range(1, int(config.epochs / curve_every) + 1)} if curve_every else set()
     if resume and checkpoint is not None:
         saved = json.loads((checkpoint / "state.json").read_text())
         if saved["fingerprint"] != fingerprint:
@@ -324,15 +350,13 @@ def finetune(
                 f"The checkpoint in {checkpoint} was made with other data or settings; resume with the same "
                 "options, or choose another --out."
             )
-        from peft import set_peft_model_state_dict
-        from safetensors.torch import load_file
-
-        set_peft_model_state_dict(model, load_file(checkpoint / "adapter_model.safetensors", device=str(device)))
+        _load_adapter_weights(model, checkpoint / "adapter_model.safetensors", str(device))
         training_state = torch.load(checkpoint / "training_state.pt", map_location=device, weights_only=False)
         optimizer.load_state_dict(training_state["optimizer"])
         scheduler.load_state_dict(training_state["scheduler"])
         torch.set_rng_state(training_state["torch_rng"])
         state = saved
+        state.setdefault("curve", [])
     out.mkdir(parents=True, exist_ok=True)
     stop_at = min(len(order), config.max_steps or len(order))
     model.train()
@@ -352,7 +376,17 @@ def finetune(
         state["losses"].append((state["step"], round(loss.item(), 5), scheduler.get_last_lr()[0]))
         bar.update(1)
         bar.set_postfix(loss=f"{np.mean([v for _, v, _ in state['losses'][-20:]]):.3f}")
-        if time.monotonic() - last_save > 60 * config.checkpoint_minutes or state["step"] == stop_at:
+        scored = state["step"] in curve_steps or (curve_every is not None and state["step"] == len(order))
+        if scored and all(point["step"] != state["step"] for point in state["curve"]):
+            sitting_seconds = time.monotonic()
+            model.eval()
+            state["curve"].append({"step": state["step"], "epoch": round(state["step"] / steps_per_epoch, 3),
+                                   "train_seconds": round(state["seconds"], 1),
+                                   scored_split(config): split_scores(model, config, scored_split(config), progress=False)})
+            model.train()
+            sitting_start += time.monotonic() - sitting_seconds  # scoring is not training time
+            bar.write(f"step {state['step']}: {scored_split(config)} F1 {state['curve'][-1][scored_split(config)]['mean']['squad_f1']}")
+        if scored or time.monotonic() - last_save > 60 * config.checkpoint_minutes or state["step"] == stop_at:
             _save_checkpoint(out, model, optimizer, scheduler, state)
             last_save = time.monotonic()
     bar.close()
@@ -382,23 +416,29 @@ def _finish(
         "of_steps": total_steps,
         "train_seconds": round(state["seconds"], 1),
         "final_loss_mean_of_last_50": round(float(np.mean([v for _, v, _ in state["losses"][-50:]])), 4),
-        "machine": _machine(),
+        "machine": machine_record(),
         "command": command,
+        "curve": state.get("curve", []),
     }
+    if config.warm_start:
+        record["warm_start_sha256"] = adapter_sha256(Path(config.warm_start))
     if evaluate:
-        record["heldout"] = heldout_scores(model, config, progress)
+        record[scored_split(config)] = split_scores(model, config, scored_split(config), progress)
     shutil.rmtree(out / ADAPTER, ignore_errors=True)
     staging.rename(out / ADAPTER)
+    record["adapter_sha256"] = adapter_sha256(out / ADAPTER)
     (out / RECORD).write_text(json.dumps(record, indent=1, ensure_ascii=False))
     shutil.rmtree(out / CHECKPOINT, ignore_errors=True)
     return record
 
 
-def heldout_scores(model, config: TrainConfig, progress: bool = True) -> dict:
-    """EM and F1 per language and normalisation on the held-out articles, with the merged model."""
+def split_scores(model, config: TrainConfig, split: str = "heldout", progress: bool = True) -> dict:
+    """EM and F1 per language and normalisation on ``split``'s articles, with a merged copy of the model
+    (the model itself goes on training)."""
+    import copy
     import tempfile
 
-    model = model.merge_and_unload().eval()
+    model = copy.deepcopy(model).merge_and_unload().eval()
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         from transformers import AutoTokenizer
@@ -407,7 +447,7 @@ def heldout_scores(model, config: TrainConfig, progress: bool = True) -> dict:
         AutoTokenizer.from_pretrained(base_folder(config)).save_pretrained(tmp)
         source = resolve_model(tmp)
         for lang in config.languages:
-            examples = load_xquad(lang, split="heldout")
+            examples = load_xquad(lang, split=split)
             predictions = predict(examples, "transformers", source, progress=progress)
             for mode in MODES:
                 em, f = score(examples, predictions, mode)
@@ -433,6 +473,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, default=defaults.learning_rate, help="peak learning rate of AdamW")
     parser.add_argument("--lora-r", type=int, default=defaults.lora_r, help="LoRA rank (alpha is twice the rank)")
     parser.add_argument("--max-seq-len", type=int, default=defaults.max_seq_len, help="window length in word pieces")
+    parser.add_argument("--doc-stride", type=int, default=defaults.doc_stride, help="pieces that neighbouring windows share")
+    parser.add_argument("--warmup", type=float, default=defaults.warmup_ratio, help="share of the steps spent warming up")
+    parser.add_argument("--modules", default=",".join(defaults.target_modules), help="linear layers that get LoRA")
+    parser.add_argument("--lora-layers", help="encoder layers that get LoRA, e.g. 6-11 (default: all)")
+    parser.add_argument("--warm-start", help="an adapter folder to start from (same rank and modules)")
+    parser.add_argument("--split", choices=["train", "fit"], default=defaults.split,
+                        help="train: articles 1-40, scored on the held-out 41-48; fit: 1-36, scored on 37-40 (choosing a recipe)")
+    parser.add_argument("--curve-every", type=float, help="score the model every this many epochs while it trains")
     parser.add_argument("--precision", choices=["auto", "bf16", "fp32"], default=defaults.precision,
                         help="auto: bf16 autocast where the CPU or GPU supports it")
     parser.add_argument("--checkpoint-minutes", type=float, default=defaults.checkpoint_minutes,
@@ -443,19 +491,31 @@ def main(argv: list[str] | None = None) -> int:
     config = TrainConfig(
         base=args.base, languages=tuple(args.langs.split(",")), epochs=args.epochs, max_steps=args.max_steps,
         limit_per_language=args.limit, batch_size=args.batch_size, learning_rate=args.lr, lora_r=args.lora_r,
-        lora_alpha=2 * args.lora_r, max_seq_len=args.max_seq_len, precision=args.precision,
-        checkpoint_minutes=args.checkpoint_minutes,
+        lora_alpha=2 * args.lora_r, max_seq_len=args.max_seq_len, doc_stride=args.doc_stride, precision=args.precision,
+        checkpoint_minutes=args.checkpoint_minutes, warmup_ratio=args.warmup, target_modules=tuple(args.modules.split(",")),
+        lora_layers=_layers(args.lora_layers), warm_start=args.warm_start, split=args.split,
     )
     try:
         record = finetune(
             config, args.out, resume=args.resume, progress=not args.no_progress, evaluate=not args.no_eval,
             command=" ".join(["python -m qa_helpers finetune"] + [a for a in (argv or sys.argv[1:]) if a != "--resume"]),
+            curve_every=args.curve_every,
         )
     except FinetuneError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    print(json.dumps({k: record[k] for k in record if k in ("steps", "of_steps", "train_seconds", "heldout")}, indent=1))
+    print(json.dumps({k: record[k] for k in record if k in ("steps", "of_steps", "train_seconds", "heldout", "dev")}, indent=1))
     return 0
+
+
+def _layers(spec: str | None) -> tuple[int, ...] | None:
+    """'6-11' or '0,2,4' -> the layer numbers; None -> every layer."""
+    if not spec:
+        return None
+    if "-" in spec:
+        first, last = (int(part) for part in spec.split("-"))
+        return tuple(range(first, last + 1))
+    return tuple(int(part) for part in spec.split(","))
 
 
 if __name__ == "__main__":
