@@ -13,7 +13,7 @@ from .analysis import compare, multilingual, plotting
 from .analysis.ask import answer_report, ask_widget
 from .analysis.highlight import highlight_html
 from .api import ENGINES, answer, answer_batch, answer_dataframe, logits
-from .decoding import masked_softmax, top_spans
+from .decoding import masked_softmax, softmax_positions, top_spans
 from .engines import get_engine, spark_cluster, spark_engine, spark_rules, transformers_engine
 from .engines.spark_session import get_spark
 from .evaluation import benchmark, calibration, int8_profile, metrics, no_answer, runner
@@ -36,7 +36,7 @@ __all__ = [
     "SPLITS", "load_xquad", "long_documents", "split_label",
     # what the chapters build
     "answer_report", "ask_widget", "context_mask", "export_for_spark", "get_spark", "highlight_html", "masked_softmax",
-    "top_spans",
+    "softmax_positions", "top_spans",
     # the modules a chapter teaches, by name: qa.spark_rules.encode(...)
     "transformers_engine", "spark_engine", "spark_rules", "spark_cluster", "compare", "multilingual", "plotting",
     "metrics", "runner", "calibration", "no_answer", "benchmark", "int8_profile", "mbert", "finetune", "precision", "repro",

@@ -1,18 +1,21 @@
-"""From start/end logits to answer spans: the joint span search that transformers 4 did for us.
+"""From start/end logits to answer spans: the joint span search of transformers' question-answering pipeline.
 
 The rules, in the order notebook 2 builds them:
 
 1. Only context tokens may start or end an answer: the question, [CLS], [SEP] and padding
    are masked out.
-2. Start and end logits each go through a softmax over the window's context tokens, so that
-   ``p_start[i]`` and ``p_end[j]`` are probabilities.
+2. Start and end logits each go through a softmax over the window's context tokens *and* [CLS]
+   (:func:`softmax_positions`), so that ``p_start[i]`` and ``p_end[j]`` are probabilities, and a
+   window whose [CLS] is likely ("the answer is not in this window", as the model was trained to
+   say) gives all its spans low scores. [CLS] then takes no part in a span.
 3. A span ``(i, j)`` is valid when ``i <= j < i + max_answer_len``; its score is
-   ``p_start[i] * p_end[j]`` (the score the transformers 4 pipeline reported).
+   ``p_start[i] * p_end[j]``, the score transformers' pipeline reports (4.x to 5.2).
 4. The ``top_k`` valid spans by score are the n-best list. Each window of a long context is
-   decoded on its own, and candidates from all windows are compared by this score.
-5. "No answer" compares raw logits, as SQuAD 2.0 systems do: the null score (start + end logit
-   of [CLS]) against the best valid span's start + end logits. Across windows the lowest null
-   score meets the highest span score (:func:`no_answer_margin`).
+   decoded on its own, and candidates from all windows are compared by this score; a span seen
+   in two overlapping windows keeps its higher score (:func:`merge_windows`).
+5. "No answer" weighs the null score, ``p_start[CLS] * p_end[CLS]`` in the same softmax, against
+   the best span's score; across windows the lowest null score meets the best span, as the
+   pipeline's ``handle_impossible_answer`` does (:func:`no_answer_margin`), in log space.
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ NULL_POSITION = 0  # [CLS]: where a model fine-tuned with unanswerable windows p
 
 __all__ = [
     "NULL_POSITION", "masked_log_softmax", "masked_softmax", "merge_windows", "no_answer_margin", "null_and_best",
-    "span_log_scores", "span_score_matrix", "spans_to_answers", "top_spans",
+    "softmax_positions", "span_log_scores", "span_score_matrix", "spans_to_answers", "top_spans",
 ]
 
 
@@ -47,6 +50,23 @@ def masked_softmax(logits: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return probs
 
 
+def softmax_positions(mask: np.ndarray) -> np.ndarray:
+    """The positions rule 2's softmax runs over: the context tokens (``mask``) and [CLS].
+
+    Keeping [CLS] in the softmax is what makes a window without the answer sound unsure: a model
+    fine-tuned with such windows labelled [CLS] puts most of the probability there.
+    """
+    positions = np.array(mask, dtype=bool)
+    positions[NULL_POSITION] = True
+    return positions
+
+
+def _log_probabilities(start_logits: np.ndarray, end_logits: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """log p_start and log p_end over :func:`softmax_positions` (so [CLS] keeps its probability)."""
+    positions = softmax_positions(mask)
+    return masked_log_softmax(start_logits, positions), masked_log_softmax(end_logits, positions)
+
+
 def span_log_scores(
     start_logits: np.ndarray, end_logits: np.ndarray, mask: np.ndarray, max_answer_len: int
 ) -> np.ndarray:
@@ -56,8 +76,9 @@ def span_log_scores(
     """
     if max_answer_len < 1:
         raise ValueError(f"max_answer_len must be at least 1, got {max_answer_len}")
-    log_start = masked_log_softmax(start_logits, mask)
-    log_end = masked_log_softmax(end_logits, mask)
+    log_start, log_end = _log_probabilities(start_logits, end_logits, mask)
+    context = np.asarray(mask, dtype=bool)
+    log_start, log_end = np.where(context, log_start, -np.inf), np.where(context, log_end, -np.inf)
     n = len(log_start)
     i, j = np.indices((n, n))
     valid = (i <= j) & (j < i + max_answer_len)
@@ -122,28 +143,20 @@ def merge_windows(answers: Iterable[Answer], top_k: int) -> list[Answer]:
 def null_and_best(
     start_logits: np.ndarray, end_logits: np.ndarray, mask: np.ndarray, max_answer_len: int
 ) -> tuple[float, float]:
-    """One window's null score (start + end logit at [CLS]) and its best valid span's start + end logits.
-
-    Raw logits, not probabilities: the softmax of rule 2 covers context tokens only, so it cannot
-    weigh [CLS] against a span.
-    """
-    start = np.asarray(start_logits, dtype=np.float64)
-    end = np.asarray(end_logits, dtype=np.float64)
+    """One window's null score, ``log(p_start[CLS] * p_end[CLS])``, and its best valid span's log score,
+    both in rule 2's softmax (so, within one window, their difference is that of the raw logits)."""
     mask = np.asarray(mask, dtype=bool)
-    null = float(start[NULL_POSITION] + end[NULL_POSITION])
-    if not mask.any():
-        return null, -np.inf
-    n = len(start)
-    i, j = np.indices((n, n))
-    valid = (i <= j) & (j < i + max_answer_len) & mask[:, None] & mask[None, :]
-    return null, float(np.where(valid, start[:, None] + end[None, :], -np.inf).max())
+    log_start, log_end = _log_probabilities(start_logits, end_logits, mask)
+    null = float(log_start[NULL_POSITION] + log_end[NULL_POSITION])
+    return null, float(span_log_scores(start_logits, end_logits, mask, max_answer_len).max())
 
 
 def no_answer_margin(windows: Iterable[tuple[float, float]]) -> float:
-    """How much "no answer" beats the best span, over all windows of a context (positive: no answer wins).
+    """How much "no answer" beats the best span, over all windows of a context (positive: no answer wins), in log
+    probability: ``log(p_null / p_span)``.
 
-    The lowest null score across windows meets the highest span score, as in the SQuAD 2.0
-    reference post-processing: one window that holds the answer is enough to answer.
+    The lowest null score across windows meets the highest span score, as in transformers' pipeline and the
+    SQuAD 2.0 reference post-processing: one window that holds the answer is enough to answer.
     """
     nulls, bests = zip(*windows)
     return float(min(nulls) - max(bests))

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from qa_helpers.decoding import masked_softmax, merge_windows, span_score_matrix, top_spans
+from qa_helpers.decoding import masked_softmax, merge_windows, softmax_positions, span_score_matrix, top_spans
 from qa_helpers.results import Answer
 
 # [CLS] q q [SEP] c c c c [SEP]
@@ -32,12 +32,14 @@ def test_max_answer_len_limits_span_length():
         assert j - i < 2
 
 
-def test_score_is_product_of_softmaxes_over_context_and_nbest_is_sorted():
+def test_score_is_product_of_softmaxes_over_context_and_cls_and_nbest_is_sorted():
     rng = np.random.default_rng(0)
     start, end = rng.normal(size=9), rng.normal(size=9)
     spans = top_spans(start, end, MASK, top_k=10, max_answer_len=30)
-    p_s, p_e = masked_softmax(start, MASK), masked_softmax(end, MASK)
-    assert p_s[~MASK].sum() == 0 and p_s.sum() == pytest.approx(1.0)
+    positions = softmax_positions(MASK)
+    assert positions.tolist() == [True, False, False, False, True, True, True, True, False]  # [CLS] and the context
+    p_s, p_e = masked_softmax(start, positions), masked_softmax(end, positions)
+    assert p_s[~positions].sum() == 0 and p_s.sum() == pytest.approx(1.0) and p_s[0] > 0
     for i, j, score in spans:
         assert score == pytest.approx(p_s[i] * p_e[j])
     assert [s for *_, s in spans] == sorted((s for *_, s in spans), reverse=True)
@@ -72,3 +74,14 @@ def test_windows_merge_keeps_best_score_per_character_span():
     c = Answer("y", 30, 31, 0.4)
     assert merge_windows([a, c, b], top_k=5) == [b, c]
     assert merge_windows([a, c, b], top_k=1) == [b]
+
+
+def test_a_likely_cls_makes_every_span_of_its_window_unlikely():
+    """The model says "not in this window" through [CLS]: the softmax must hear it (transformers' pipeline does)."""
+    start = np.array([0, 0, 0, 0, 0, 4.0, 0, 0, 0])
+    end = start.copy()
+    sure_of_nothing = start.copy()
+    sure_of_nothing[0] = 9.0
+    (_, _, confident), (_, _, doubtful) = top_spans(start, end, MASK)[0], top_spans(sure_of_nothing, sure_of_nothing, MASK)[0]
+    assert confident > 0.8 and doubtful < 0.001
+    assert top_spans(start, end, MASK)[0][:2] == top_spans(sure_of_nothing, sure_of_nothing, MASK)[0][:2] == (5, 5)

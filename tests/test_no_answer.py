@@ -14,14 +14,16 @@ from qa_helpers.examples import LANGUAGES
 QUESTION, CONTEXT = "Who wrote the book?", "The book was written by Maria Lopez in 1990."
 
 
-def test_the_null_score_is_cls_start_plus_end_and_the_best_span_respects_mask_and_length():
+def test_the_null_score_is_log_p_cls_start_and_end_and_the_best_span_respects_mask_and_length():
     start = np.array([5.0, 0.0, 9.0, 1.0, 0.0])
     end = np.array([4.0, 0.0, 0.0, 2.0, 8.0])
     mask = np.array([False, False, True, True, True])  # [CLS] and a question token, then three context tokens
+    log_z = np.log(np.exp(start[[0, 2, 3, 4]]).sum()) + np.log(np.exp(end[[0, 2, 3, 4]]).sum())  # [CLS] + context
     null, best = null_and_best(start, end, mask, max_answer_len=30)
-    assert null == 9.0 and best == 17.0  # span (2, 4): 9 + 8
-    assert null_and_best(start, end, mask, max_answer_len=2)[1] == 11.0  # (2, 3): 9 + 2, the longer span is cut
-    assert null_and_best(start, end, np.zeros(5, bool), 30) == (9.0, -math.inf)
+    assert null == pytest.approx(9.0 - log_z) and best == pytest.approx(17.0 - log_z)  # span (2, 4): 9 + 8
+    assert best - null == pytest.approx(8.0)  # within a window: the raw logits' difference
+    assert null_and_best(start, end, mask, max_answer_len=2)[1] == pytest.approx(11.0 - log_z)  # (2, 3): the longer span is cut
+    assert null_and_best(start, end, np.zeros(5, bool), 30) == (0.0, -math.inf)  # [CLS] alone: certain
 
 
 def test_across_windows_the_lowest_null_meets_the_best_span():

@@ -47,3 +47,35 @@ def test_answers_from_later_windows_map_to_their_own_position(tiny):
     answers = qa.answer("Where was John Lenon born?", context, model=tiny, top_k=100_000, max_answer_len=2)
     assert any(a.start >= len(filler) for a in answers)  # candidates of the last window took part
     assert all(context[a.start : a.end] == a.text for a in answers)
+
+
+def test_a_window_without_the_answer_does_not_outbid_the_window_that_holds_it(tiny, tiny_torch):
+    """Two windows: the first says "not here" through [CLS] but still has a favourite span; the second holds the
+    answer. Normalised over its context alone, the first window's favourite scored 0.33 and beat the answer's 0.11."""
+    import numpy as np
+
+    tokenizer, _ = tiny_torch
+    question, context = "Where do I live?", " ".join(["My name is Clara and I live in Berkeley."] * 60)
+    windows = transformers_engine.encode(tokenizer, question, context)
+    assert len(windows.input_ids) >= 2
+    picks = []
+
+    def crafted(input_ids, token_type_ids):
+        out = []
+        for ids in input_ids:
+            w = next(k for k, row in enumerate(windows.input_ids) if row == ids)
+            context_positions = np.flatnonzero(qa.context_mask(windows.sequence_ids[w]))
+            logits = np.zeros(len(ids))
+            if w == 1:  # here: [CLS] unlikely, the answer moderately so
+                logits[0], favourite = -5.0, context_positions[-5]
+                logits[favourite] = 5.0
+                picks.append((w, favourite))
+            else:  # not here: [CLS] is likely, yet in the first window one span stands out among the context
+                logits[0] = 12.0
+                logits[context_positions[3]] = 6.0 if w == 0 else 0.0
+            out.append((logits, logits.copy()))
+        return out
+
+    best = transformers_engine.answer_rows([(question, context)], tiny, forward_fn=crafted)[0].answers[0]
+    (answer_window, answer_token), = picks
+    assert (best.start, best.end) == windows.offsets[answer_window][answer_token]

@@ -9,6 +9,7 @@ and ``make bench`` run this after they write ``results/``.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from collections.abc import Callable
@@ -18,7 +19,7 @@ import pandas as pd
 from qa_helpers.evaluation import benchmark, calibration, int8_profile, no_answer, runner, stored
 from qa_helpers.evaluation.report import markdown_table
 from qa_helpers.examples import LANGUAGES
-from tools import ROOT
+from tools import ROOT, decoding_reference
 from tools.course import table_of_contents
 
 README = ROOT / "README.md"
@@ -97,6 +98,12 @@ def int8_profile_table() -> str:
     return _report_markdown(int8_profile.stored_report, "benchmark/int8_profile.md")
 
 
+def decoding_table() -> str:
+    """Our decoding against transformers' pipeline, and the rules' held-out F1 (tools/decoding_reference.py)."""
+    summary = json.loads((ROOT / "results" / "decoding" / "repro" / "summary.json").read_text(encoding="utf-8"))
+    return decoding_reference.to_markdown(summary).rstrip("\n")
+
+
 BLOCKS: dict[str, Callable[[], str]] = {
     "notebooks": notebooks_table,
     "evaluation scores": evaluation_scores,
@@ -106,6 +113,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "no answer": no_answer_table,
     "benchmark": benchmark_table,
     "int8 profile": int8_profile_table,
+    "decoding": decoding_table,
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import unicodedata
 
-from ..decoding import masked_softmax
+from ..decoding import masked_softmax, softmax_positions
 from ..results import Answer, TokenLogits
 
 __all__ = ["highlight_html", "text_direction"]
@@ -31,9 +31,9 @@ def text_direction(text: str) -> str:
 
 
 def _token_styles(context: str, logits: TokenLogits) -> dict[tuple[int, int], str]:
-    """Character span of each context token -> its CSS: start and end probability as opacity."""
-    mask = logits.context_mask
-    p_start, p_end = masked_softmax(logits.start_logits, mask), masked_softmax(logits.end_logits, mask)
+    """Character span of each context token -> its CSS: start and end probability (the decoder's softmax) as opacity."""
+    mask, positions = logits.context_mask, softmax_positions(logits.context_mask)
+    p_start, p_end = masked_softmax(logits.start_logits, positions), masked_softmax(logits.end_logits, positions)
     styles = {}
     for i, (start, end) in enumerate(logits.offsets):
         if mask[i] and end > start and end <= len(context):

@@ -224,7 +224,7 @@ def answer_rows(
 def window_null_scores(
     question: str, context: str, model: str | ModelSource | None = None, max_answer_len: int = 30
 ) -> list[dict]:
-    """Per window of the context: the characters it holds, its null score and its best span's score (logits)."""
+    """Per window of the context: the characters it holds, its null score and its best span's score (log probabilities, rule 5)."""
     source = resolve_model(model)
     tokenizer, qa_model = load(source)
     windows = encode(tokenizer, question, context)
@@ -236,7 +236,7 @@ def window_null_scores(
 
 
 def abstains(row: RowResult, threshold: float) -> bool:
-    """"No answer" for this row: its null score beats its best span by more than ``threshold`` (in logits)."""
+    """"No answer" for this row: its null score beats its best span by more than ``threshold`` (in log probability)."""
     return row.null_margin is not None and row.null_margin > threshold
 
 

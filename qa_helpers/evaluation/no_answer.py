@@ -8,8 +8,8 @@ either side.
 
 Three rules decide "no answer", each with one threshold:
 
-- ``null``: transformers' null score ([CLS] start + end logit) beats its best span by more than the
-  threshold, across windows (:func:`qa_helpers.decoding.no_answer_margin`);
+- ``null``: transformers' null score, log(p_start[CLS] * p_end[CLS]), beats its best span's log score by more
+  than the threshold, across windows (:func:`qa_helpers.decoding.no_answer_margin`);
 - ``score``: transformers' best span scores below the threshold (the product of two probabilities);
 - ``spark``: Spark NLP, which has no null score, returns an empty answer or scores below the threshold.
 
@@ -176,7 +176,7 @@ def plot_separation(summary: dict, rows):
         for answerable, colour, label in ((True, "#1f77b4", "answerable"), (False, "#d62728", "unanswerable")):
             ax.hist(mine[mine.answerable == answerable][value], bins=40, alpha=0.6, color=colour, label=label)
         ax.axvline(result["threshold"], color="black", linestyle="--", label=f"threshold {result['threshold']:.2f}")
-        ax.set(xlabel={"null_margin": "null score - best span (logits)", "score": "score of the best answer"}[value],
+        ax.set(xlabel={"null_margin": "null score - best span (log probability)", "score": "score of the best answer"}[value],
                ylabel="pairs", title=f"{ENGINE_NAMES[engine]}, rule '{rule}'")
         ax.legend(fontsize=7)
     fig.tight_layout()

@@ -423,7 +423,9 @@ def _finish(
     if config.warm_start:
         record["warm_start_sha256"] = adapter_sha256(Path(config.warm_start))
     if evaluate:
-        record[scored_split(config)] = split_scores(model, config, scored_split(config), progress)
+        curve = state.get("curve", [])
+        finished_point = curve[-1][scored_split(config)] if curve and curve[-1]["step"] == state["step"] else None
+        record[scored_split(config)] = finished_point or split_scores(model, config, scored_split(config), progress)
     shutil.rmtree(out / ADAPTER, ignore_errors=True)
     staging.rename(out / ADAPTER)
     record["adapter_sha256"] = adapter_sha256(out / ADAPTER)
