@@ -14,6 +14,7 @@
 #   make eval-full  (optional, hours) the full XQuAD run on the trained offline model: scores, time, memory
 #   make calibrate  (optional, about 30 minutes) what the scores mean: reliability on the held-out articles
 #   make no-answer  (optional, about an hour) does the model know when the context lacks the answer (held-out)
+#   make results    (optional, hours) every committed result again from the committed model, then README's tables
 #   make finetune   (optional, hours on a CPU) train the LoRA adapter behind `repro` again
 PYTHON ?= python3
 VENV ?= .venv
@@ -22,7 +23,7 @@ export QA_CACHE ?= $(CURDIR)/.cache
 export QA_XQUAD_DIR ?= $(wildcard $(CURDIR)/../shared/data/xquad)
 export PYTHONHASHSEED = 0
 
-.PHONY: browser test colab-check unit lint readme lab run bench int8-profile eval-full calibrate no-answer finetune prepare java notebooks constraints clean
+.PHONY: browser test colab-check unit lint readme lab run results bench int8-profile eval-full calibrate no-answer finetune prepare java notebooks constraints clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -84,38 +85,51 @@ run: prepare
 # DataFrame path on a standalone cluster; writes results/benchmark/ (read by notebook 8 and README). It resumes the
 # held-out runs where it stopped.
 bench: prepare
-	$(PY) -m qa_helpers bench --model repro --out results/benchmark
+	$(PY) -m studies bench --model repro --out results/benchmark
 	$(PY) -m tools.readme
 
 # Why int8 misses the F1 bound (README, Performance): each group of quantised nodes kept in fp32 in turn, on training
 # questions; then the most sensitive kept together, with held-out F1 and speed; results/benchmark/int8_profile.*. Resumes.
 int8-profile: prepare
-	$(PY) -m qa_helpers int8-profile --model repro --out results/benchmark
+	$(PY) -m studies int8-profile --model repro --out results/benchmark
 	$(PY) -m tools.readme
 
 # The full XQuAD run (11 x 1190 questions, both engines) on the trained offline model: scores on the held-out
 # articles and on all of XQuAD, time and memory (README). Hours on 2 cores; it resumes where it stopped.
 # QA_PRECISION=int8 make eval-full runs it in int8 into results/evaluation/repro-int8 (the fp32 run stays in repro/).
 eval-full: prepare
-	$(PY) -m qa_helpers evaluate --model repro --out results/evaluation/repro$(if $(filter-out fp32,$(QA_PRECISION)),-$(QA_PRECISION)) --resume
+	$(PY) -m studies evaluate --model repro --out results/evaluation/repro$(if $(filter-out fp32,$(QA_PRECISION)),-$(QA_PRECISION)) --resume
 	$(PY) -m tools.readme
 
 # What a score means (notebook 7): both engines on the held-out articles, each answer's score against whether it is
 # right; reliability tables, ECE and a threshold in results/calibration/repro/. It resumes where it stopped.
 calibrate: prepare
-	$(PY) -m qa_helpers calibrate --model repro --out results/calibration/repro --resume
+	$(PY) -m studies calibrate --model repro --out results/calibration/repro --resume
 	$(PY) -m tools.readme
 
 # No answer (notebook 7): the held-out questions and unanswerable twins built from their own articles, in both
 # engines; thresholds chosen on articles 41-44, measured on 45-48 (results/no_answer/repro/). It resumes.
 no-answer: prepare
-	$(PY) -m qa_helpers no-answer --model repro --out results/no_answer/repro --resume
+	$(PY) -m studies no-answer --model repro --out results/no_answer/repro --resume
+	$(PY) -m tools.readme
+
+# Every committed result again, from the committed model, in order, each step resuming where it stopped: the held-out
+# evaluation in both engines (fp32, then int8), calibration, no answer, the benchmark, the int8 profile, the decoding
+# reference, then README's generated blocks. The full XQuAD run (training articles included) is `make eval-full`.
+results: prepare
+	$(PY) -m studies evaluate --model repro --split heldout --out results/evaluation/repro --resume
+	QA_PRECISION=int8 $(PY) -m studies evaluate --model repro --split heldout --out results/evaluation/repro-int8 --resume
+	$(PY) -m studies calibrate --model repro --out results/calibration/repro --resume
+	$(PY) -m studies no-answer --model repro --out results/no_answer/repro --resume
+	$(PY) -m studies bench --model repro --out results/benchmark
+	$(PY) -m studies int8-profile --model repro --out results/benchmark
+	$(PY) -m studies decoding-reference --model repro
 	$(PY) -m tools.readme
 
 # Train the adapter that `repro` is built from, with the committed run's command (README); resumes where it
 # stopped. Copy the resulting adapter/, record.json, loss.csv and loss.png to qa_helpers/data/repro/ to use it.
 finetune: prepare
-	$(PY) -m qa_helpers finetune --out .cache/finetune/repro --epochs 0.75 --resume
+	$(PY) -m studies finetune --out .cache/finetune/repro --epochs 0.75 --resume
 
 # Re-execute the notebooks in place with the trained offline model, so their stored outputs are current.
 notebooks: prepare

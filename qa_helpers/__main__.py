@@ -1,9 +1,7 @@
-"""Command line: ``python -m qa_helpers {info,ask,fetch-jars,build-model,evaluate,calibrate,no-answer,finetune,bench,
-int8-profile,cluster}``.
+"""Command line: ``python -m qa_helpers {info,ask,fetch-jars,build-model}``.
 
-``evaluate``, ``calibrate``, ``no-answer``, ``finetune``, ``bench``, ``int8-profile`` and ``cluster`` hand the rest of the
-command line to the evaluation runner, the calibration run, the no-answer study, the fine-tuning recipe, the benchmark,
-the int8 profile and the standalone-cluster run (``python -m qa_helpers evaluate --help``).
+The studies that write ``results/`` (evaluate, calibrate, no-answer, bench, int8-profile, cluster, finetune) have
+their own: ``python -m studies``.
 """
 from __future__ import annotations
 
@@ -11,32 +9,18 @@ import argparse
 import sys
 
 from . import api
-from .engines import spark_cluster
 from .engines.spark_engine import pipeline_for
 from .engines.spark_session import resolve_jars
-from .evaluation import benchmark, calibration, int8_profile, no_answer, runner
-from .models import finetune
 from .models.mbert import ensure_mbert
 from .models.precision import PRECISIONS
 from .models.sources import describe, resolve_model
 
-PROGRAMS = {
-    "evaluate": runner.main, "calibrate": calibration.main, "no-answer": no_answer.main, "finetune": finetune.main,
-    "bench": benchmark.main, "int8-profile": int8_profile.main, "cluster": spark_cluster.main,
-}
-
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] in PROGRAMS:
-        return PROGRAMS[argv[0]](argv[1:]) or 0
     parser = argparse.ArgumentParser(prog="python -m qa_helpers", description=__doc__)
     parser.add_argument("--model", help="real, repro, tiny, auto or a folder (default: $QA_MODEL, else real)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("info", help="print the active model")
-    for name, module in (("evaluate", runner), ("calibrate", calibration), ("no-answer", no_answer), ("finetune", finetune),
-                         ("bench", benchmark), ("int8-profile", int8_profile), ("cluster", spark_cluster)):
-        sub.add_parser(name, help=(module.__doc__ or "").strip().splitlines()[0], add_help=False)
     ask = sub.add_parser("ask", help="answer one question")
     ask.add_argument("question")
     ask.add_argument("context")
@@ -66,9 +50,10 @@ def main(argv: list[str] | None = None) -> int:
         int8 = " (and its int8 model, built and cached)" if source.precision == "int8" else ""
         print(f"Offline model '{args.profile}' ready: {source.transformers} and {source.spark}{int8}")
         return 0
-    print(describe(args.model))
+    source = resolve_model(args.model)
+    print(describe(source))
     if args.command == "ask":
-        for a in api.answer(args.question, args.context, engine=args.engine, model=args.model, top_k=args.top_k):
+        for a in api.answer(args.question, args.context, engine=args.engine, model=source, top_k=args.top_k):
             print(f"{a.score:.4f}  [{a.start}:{a.end}]  {a.text!r}  (engine text: {a.engine_text!r})")
     return 0
 

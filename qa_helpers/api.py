@@ -1,13 +1,14 @@
 """The public API: one call, either engine, the same result type.
 
-Stable from the foundation issue on; notebooks and users call these.
+The door of the library: each call resolves ``model`` (a name, a folder, a :class:`ModelSource`, or None for
+``QA_MODEL``) once and hands the engines the resolved source.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from .engines import ENGINES, Engine, get_engine, spark_engine, transformers_engine
-from .models.sources import ModelSource
+from .models.sources import ModelSource, resolve_model
 from .results import Answer, RowResult, TokenLogits
 from .validation import InputError, check_pair, pair_error
 
@@ -42,7 +43,7 @@ def answer(
     """
     chosen = _check(engine, top_k, max_answer_len)
     check_pair(question, context)
-    row = chosen.answer_rows([(question, context)], model, top_k=top_k, max_answer_len=max_answer_len)[0]
+    row = chosen.answer_rows([(question, context)], resolve_model(model), top_k=top_k, max_answer_len=max_answer_len)[0]
     if row.error:
         raise InputError(row.error)
     return _apply_threshold(chosen, row, no_answer_threshold).answers
@@ -85,7 +86,7 @@ def answer_batch(
         else:
             good.append(i)
     valid = [(rows[i][0], rows[i][1]) for i in good]
-    answered = chosen.answer_rows(valid, model, top_k=top_k, max_answer_len=max_answer_len)
+    answered = chosen.answer_rows(valid, resolve_model(model), top_k=top_k, max_answer_len=max_answer_len)
     for i, row_result in zip(good, answered):
         results[i] = _apply_threshold(chosen, row_result, no_answer_threshold) if row_result.ok else RowResult(
             error=f"row {i}: {row_result.error}"
@@ -95,10 +96,10 @@ def answer_batch(
 
 def answer_dataframe(df, *, model: str | ModelSource | None = None):
     """Spark NLP over a DataFrame with ``question`` and ``context`` columns (see spark_engine)."""
-    return spark_engine.answer_dataframe(df, model)
+    return spark_engine.answer_dataframe(df, resolve_model(model))
 
 
 def logits(question: str, context: str, model: str | ModelSource | None = None) -> TokenLogits:
     """Tokens, character offsets and start/end logits (transformers, first window) for plots."""
     check_pair(question, context)
-    return transformers_engine.logits(question, context, model)
+    return transformers_engine.logits(question, context, resolve_model(model))

@@ -41,10 +41,18 @@ def test_cli_prints_the_active_model_and_answers(tiny, capsys):
     assert out[0].startswith("Active model -> tiny") and len(out) == 3
 
 
-@pytest.mark.parametrize("program", ["evaluate", "calibrate", "finetune", "bench"])
-def test_cli_hands_the_long_jobs_their_own_arguments(program, capsys):
-    from qa_helpers.__main__ import main
+@pytest.mark.parametrize("program", ["evaluate", "calibrate", "no-answer", "finetune", "bench", "int8-profile", "cluster",
+                                     "decoding-reference"])
+def test_the_studies_command_line_hands_each_study_its_own_arguments(program, capsys):
+    from studies.__main__ import main
 
     with pytest.raises(SystemExit) as done:
         main([program, "--help"])
-    assert done.value.code == 0 and capsys.readouterr().out.startswith(f"usage: python -m qa_helpers {program}")
+    assert done.value.code == 0 and capsys.readouterr().out.startswith(f"usage: python -m studies {program}")
+
+
+def test_the_studies_command_line_lists_them_and_refuses_an_unknown_one(capsys):
+    from studies.__main__ import main
+
+    assert main([]) == 0 and "no-answer" in capsys.readouterr().out
+    assert main(["evaluation"]) == 2 and "evaluate" in capsys.readouterr().out

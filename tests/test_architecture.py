@@ -1,5 +1,6 @@
-"""The package's design holds: no import cycle, one curated surface for the notebooks, every module
-in README's map, lint and types clean where they are checked."""
+"""The design holds: the library (qa_helpers) in floors, every import pointing down, the studies above it and never
+imported by it, no import cycle, one curated surface for the notebooks, every module in README's map, settings read in
+one module, lint and types clean where they are checked."""
 import ast
 import re
 import shutil
@@ -14,6 +15,7 @@ import qa_helpers as qa
 from tools import ROOT, readme
 
 PACKAGE = ROOT / "qa_helpers"
+STUDIES = ROOT / "studies"
 
 
 def module_name(path: Path) -> str:
@@ -21,7 +23,7 @@ def module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+MODULES = {module_name(p): p for folder in (PACKAGE, STUDIES) for p in sorted(folder.rglob("*.py"))}
 
 
 def imports_of(name: str) -> tuple[set[str], set[str]]:
@@ -56,8 +58,47 @@ GRAPH = {name: imports_of(name) for name in MODULES}
 
 def test_no_module_imports_the_top_level_package_or_hides_an_import_in_a_function():
     """Modules import each other at the top, by their own names: then the graph below is the whole truth."""
-    assert {n for n, (top, _) in GRAPH.items() if "qa_helpers" in top and n != "qa_helpers.__main__"} == set()
+    assert {n for n, (top, _) in GRAPH.items() if "qa_helpers" in top and n.startswith("qa_helpers")} == set()
     assert {n: sorted(inner) for n, (_, inner) in GRAPH.items() if inner} == {}
+
+
+# The library's floors, ground first: a module imports only from its own floor or below (within a floor, no cycle).
+FLOORS = [
+    {"config", "downloads", "writing_systems", "results", "validation", "machine", "examples"},  # settings, types, data
+    {"xquad", "metrics", "decoding"},  # XQuAD and its scores, spans from logits
+    {"models"},  # where models come from
+    {"engines"},  # the two engines
+    {"api", "finetune"},  # the door; the training recipe (it builds on the engine's windows)
+    {"analysis"},  # what the chapters draw and compare
+    {"qa_helpers", "__main__"},  # the curated surface and the command line
+]
+
+
+def floor(name: str) -> int:
+    """The floor of a module: the library's by its first name under qa_helpers; the studies stand above them all."""
+    if name.startswith("studies"):
+        return len(FLOORS)
+    part = name.split(".")[1] if "." in name else name
+    return next(k for k, rooms in enumerate(FLOORS) if part in rooms)
+
+
+def test_every_import_points_down_and_the_library_never_imports_the_studies():
+    for name in MODULES:
+        assert floor(name) >= 0, name
+    back_up = {(name, target) for name, (top, _) in GRAPH.items() for target in top if floor(target) > floor(name)}
+    assert back_up == set(), "imports that run back up a floor"
+    assert {n for n in MODULES if n.startswith("qa_helpers") and any(t.startswith("studies") for t in GRAPH[n][0])} == set()
+
+
+def test_settings_are_read_in_one_module():
+    """Every environment variable the package reads, read in qa_helpers.config; nothing rewrites os.environ for
+    another module to read (PySpark's own PYSPARK_PYTHON aside, which it reads from nowhere else)."""
+    readers = {name for name, path in MODULES.items()
+               if re.search(r"os\.environ\.get\(\"QA_|os\.getenv\(\"QA_|environ\[\"QA_", path.read_text(encoding="utf-8"))}
+    assert readers == {"qa_helpers.config"}
+    rewrites = {name for name, path in MODULES.items() if re.search(r"os\.environ\.(update|__setitem__)|os\.environ\[[^]]+\] =",
+                                                                       path.read_text(encoding="utf-8"))}
+    assert rewrites == set()
 
 
 def test_there_is_no_import_cycle():
@@ -87,13 +128,21 @@ def reachable(name: str) -> set[str]:
 
 
 def test_settings_are_leaves_and_resolution_points_one_way():
-    """Resolving and building a model never runs an engine, an analysis or the evaluation runner."""
-    for leaf in ("config", "downloads", "writing_systems", "results", "validation", "evaluation.published"):
+    """Resolving and building a model never runs an engine, an analysis or a study."""
+    for leaf in ("config", "downloads", "writing_systems", "results", "validation"):
         assert GRAPH[f"qa_helpers.{leaf}"][0] == set(), leaf
     below = reachable("qa_helpers.models.sources")
     assert {"qa_helpers.models.repro", "qa_helpers.models.random_models"} <= below
-    assert {m for m in below if m.startswith(("qa_helpers.engines", "qa_helpers.analysis", "qa_helpers.api",
-                                              "qa_helpers.evaluation.runner", "qa_helpers.models.finetune"))} == set()
+    assert {m for m in below if m.startswith(("qa_helpers.engines", "qa_helpers.analysis", "qa_helpers.api", "studies",
+                                              "qa_helpers.finetune"))} == set()
+
+
+def test_engines_and_analysis_take_a_resolved_model():
+    """The model is resolved once, at the door (the API, the widget, each study's entry point): engines and the
+    analyses never resolve a name again."""
+    resolving = {name for name, path in MODULES.items() if "resolve_model(" in path.read_text(encoding="utf-8")}
+    assert {n for n in resolving if n.startswith(("qa_helpers.engines", "qa_helpers.analysis.compare",
+                                                  "qa_helpers.analysis.multilingual", "qa_helpers.analysis.plotting"))} == set()
 
 
 def test_every_module_declares_its_public_names_and_the_curated_surface_resolves():
@@ -114,19 +163,31 @@ NOTEBOOK_CODE = {
 
 @pytest.mark.parametrize("notebook", NOTEBOOK_CODE)
 def test_notebooks_use_only_the_curated_surface(notebook):
-    """``import qa_helpers as qa`` and ``qa.<name>`` only, so moving a module never breaks a stored notebook."""
+    """``import qa_helpers as qa`` and ``qa.<name>`` only (and ``import studies`` for what the studies measured), so
+    moving a module never breaks a stored notebook."""
     code = NOTEBOOK_CODE[notebook]
-    assert re.findall(r"^\s*(?:from qa_helpers\S* import|import qa_helpers(?! as qa$)).*$", code, flags=re.M) == []
+    assert re.findall(r"^\s*(?:from (?:qa_helpers|studies)\S* import|import qa_helpers(?! as qa$)|import studies\S).*$", code,
+                      flags=re.M) == []
     assert set(re.findall(r"\bqa\.(\w+)", code)) <= set(qa.__all__)
     assert re.findall(r"\btf\b", code) == [], "the transformers engine is 'hf' or 'transformers', never 'tf'"
 
 
+RECEIVED = {"Answer", "Example", "RowResult", "TokenLogits", "InputError", "ModelLoadError"}  # what the API returns and raises
+
+
+def test_every_name_of_the_curated_surface_is_called_by_a_chapter():
+    """``qa.__all__`` is what the chapters call, not the whole package: each name in it is used by a notebook, but for
+    the types the API hands back and the errors it raises."""
+    used = set().union(*(re.findall(r"\bqa\.(\w+)", code) for code in NOTEBOOK_CODE.values()))
+    assert set(qa.__all__) - used == RECEIVED
+
+
 def test_readme_module_map_lists_every_module():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    listed = set(re.findall(r"`(qa_helpers/[\w/]+\.py|qa_helpers/\w+/)`", readme))
-    present = {  # a subpackage is listed by its folder
-        str(p.parent.relative_to(ROOT)) + "/" if p.name == "__init__.py" and p.parent != PACKAGE else str(p.relative_to(ROOT))
-        for p in PACKAGE.rglob("*.py")
+    listed = set(re.findall(r"`((?:qa_helpers|studies)/[\w/]+\.py|qa_helpers/\w+/)`", readme))
+    present = {  # a subpackage of the library is listed by its folder
+        str(p.parent.relative_to(ROOT)) + "/" if p.name == "__init__.py" and p.parent not in (PACKAGE, STUDIES) else str(p.relative_to(ROOT))
+        for folder in (PACKAGE, STUDIES) for p in folder.rglob("*.py")
     }
     assert present - listed == set(), "modules missing from README's map"
     assert listed - present == set(), "README lists modules that do not exist"

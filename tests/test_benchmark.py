@@ -2,37 +2,38 @@
 
 It checks what the report contains and how its columns relate, never how fast anything is.
 """
-import json
 from dataclasses import replace
 
 import pytest
 
-from qa_helpers.evaluation import benchmark
-from qa_helpers.evaluation.xquad import load_xquad
 from qa_helpers.examples import LANGUAGES
+from qa_helpers.xquad import load_xquad
+from studies import benchmark, stored
 
 
 def test_every_path_is_measured_and_reported(tiny, spark, tmp_path):
     report = benchmark.run(per_lang=1, latency_sample=2, model=tiny)
-    results = {r["path"]: r for r in report["results"]}
+    results = {r.path: r for r in report.results}
     assert list(results) == list(benchmark.PATHS)
-    reference = results[benchmark.REFERENCE]["seconds"]
+    reference = results[benchmark.REFERENCE].seconds
     for path, r in results.items():
-        assert r["precision"] == benchmark.PATHS[path][1] and r["examples_per_s"] > 0 and r["seconds"] > 0
-        assert r["vs_onnxruntime_fp32"] == pytest.approx(r["seconds"] / reference)
-        bound_seconds = report["workload_gflop"] / report["bounds"][r["precision"]]["gflops"]
-        assert r["of_hardware_bound"] == pytest.approx(bound_seconds / r["seconds"])
-        assert (r["p50_latency_ms"] is None) == path.endswith("DataFrame")
-        assert r["heldout_f1"] is None  # not asked for here
-    assert set(report["bounds"]) == {"fp32", "bf16", "int8"} and report["spark_startup_seconds"] > 0
-    goals = benchmark.goals(report)
-    assert len(goals) == 5
-    speedup = results["ONNX Runtime fp32"]["seconds"] / results["ONNX Runtime int8"]["seconds"]
-    assert goals[0]["measured"].startswith(f"{speedup:.2f}x") and goals[0]["met"] is False  # no F1 measured: not met
+        assert r.precision == benchmark.PATHS[path][1] and r.examples_per_s > 0 and r.seconds > 0
+        assert r.vs_onnxruntime_fp32 == pytest.approx(r.seconds / reference)
+        bound_seconds = report.workload_gflop / report.bounds[r.precision].gflops
+        assert r.of_hardware_bound == pytest.approx(bound_seconds / r.seconds)
+        assert (r.p50_latency_ms is None) == path.endswith("DataFrame")
+        assert r.heldout_f1 is None  # not asked for here
+    assert set(report.bounds) == {"fp32", "bf16", "int8"} and report.spark_startup_seconds > 0
+    assert report.model == str(tiny) and report.adapter_sha256 is None
+    tradeoff = benchmark.int8_tradeoff(report)
+    assert [row["int8 path"] for row in tradeoff] == list(benchmark.INT8_PAIRS)
+    onnx = next(row for row in tradeoff if row["int8 path"] == "ONNX Runtime int8")
+    assert onnx["speed-up"] == pytest.approx(results["ONNX Runtime fp32"].seconds / results["ONNX Runtime int8"].seconds)
+    assert onnx["F1 change"] is None  # no F1 measured
 
     benchmark.write_report(report, tmp_path)
     assert {p.name for p in tmp_path.iterdir()} == {"results.json", "results.csv", "results.md", "results.png"}
-    assert json.loads((tmp_path / "results.json").read_text())["results"] == report["results"]
+    assert stored.read(benchmark.BenchmarkReport, tmp_path / "results.json") == report
     assert all(p in (tmp_path / "results.md").read_text() for p in results)
 
 
@@ -46,7 +47,7 @@ def test_workload_examples_fit_one_window_of_both_engines(tiny):
 def test_held_out_f1_scores_every_language_and_resumes_from_its_files(tiny, tmp_path):
     gold = {ex.question + ex.context: ex.answers[0] for lang in LANGUAGES for ex in load_xquad(lang, split="heldout")}
     assert benchmark.heldout_f1("made up", lambda pairs: [gold[q + c] for q, c in pairs], tiny, tmp_path, False) == 100.0
-    assert len(list(tmp_path.glob("made-up.*.json"))) == len(LANGUAGES) and not list(tmp_path.glob("*.partial"))
+    assert len(list(tmp_path.glob("heldout.made-up.*.json"))) == len(LANGUAGES) and not list(tmp_path.glob("*.partial"))
 
     def refuse(pairs):
         raise AssertionError("answered again although every language was on disk")

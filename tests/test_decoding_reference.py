@@ -2,7 +2,7 @@
 import numpy as np
 
 from qa_helpers.engines.transformers_engine import Windows
-from tools.decoding_reference import decode
+from studies.decoding_reference import decode
 
 # Two windows of one context "aa bb cc": [CLS] q [SEP] then three context tokens [SEP]
 CONTEXT = "aa bb cc"

@@ -1,15 +1,18 @@
-"""XQuAD loading and the evaluation runner (tiny model, a small sample, both engines)."""
-import json
+"""XQuAD loading and the evaluation study (tiny model, a small sample, both engines)."""
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
+import studies
+from qa_helpers import xquad
 from qa_helpers.downloads import download
-from qa_helpers.evaluation import runner, stored, xquad
-from qa_helpers.evaluation.metrics import f1
-from qa_helpers.evaluation.xquad import load_xquad
 from qa_helpers.examples import LANGUAGES
+from qa_helpers.metrics import f1
 from qa_helpers.models import repro
+from qa_helpers.xquad import load_xquad
+from studies import evaluation, stored
+from studies.job import Unit
 
 
 def test_xquad_has_1190_parallel_questions_in_each_language():
@@ -34,109 +37,118 @@ def test_long_documents_are_held_out_questions_asked_of_their_whole_article():
     assert len(xquad.long_documents("en", past=4000)) < len(docs)
 
 
-def test_runner_writes_predictions_and_a_consistent_summary(tiny, spark, tmp_path):
-    summary = runner.evaluate(["en", "th"], ["transformers", "spark"], tiny, limit=4, out=tmp_path, progress=False)
-    assert [(r["lang"], r["engine"]) for r in summary["rows"]] == [
+def answers_of(folder: Path, engine: str, lang: str) -> dict[str, str]:
+    return evaluation.predictions(stored.read(Unit, folder / f"evaluation.{engine}.{lang}.json"))
+
+
+def test_evaluation_writes_answers_and_a_consistent_summary(tiny, spark, tmp_path):
+    summary = evaluation.evaluate(["en", "th"], ["transformers", "spark"], tiny, limit=4, out=tmp_path, progress=False)
+    assert [(r.lang, r.engine) for r in summary.rows] == [
         ("en", "transformers"), ("en", "spark"), ("th", "transformers"), ("th", "spark")
     ]
-    for row in summary["rows"]:
-        predictions = json.loads((tmp_path / f"predictions.{row['engine']}.{row['lang']}.json").read_text())
-        examples = load_xquad(row["lang"], 4)
+    for row in summary.rows:
+        predictions = answers_of(tmp_path, row.engine, row.lang)
+        examples = load_xquad(row.lang, 4)
         assert list(predictions) == [ex.id for ex in examples]
         recomputed = 100 * sum(f1(predictions[ex.id], ex.answers, ex.lang, "multilingual") for ex in examples) / 4
-        assert row["F1 multilingual"] == pytest.approx(recomputed)
-        assert 0 <= row["EM squad"] <= row["F1 squad"] <= 100
-        assert 0 <= row["engines agree (exact)"] <= 100
-    assert summary["seconds"]["transformers"] > 0 and summary["memory"]["python_peak_mb"] > 0
-    assert summary["memory"]["jvm_peak_mb"] > 100  # the JVM that Spark NLP runs in
+        assert row.scores.f1_multilingual == pytest.approx(recomputed)
+        assert 0 <= row.scores.em_squad <= row.scores.f1_squad <= 100
+        assert 0 <= row.engines_agree_exact <= 100
+    assert summary.seconds["transformers"] > 0 and summary.memory_mb["python"] > 0
+    assert summary.memory_mb["jvm"] > 100  # the JVM that Spark NLP runs in
+    assert summary.adapter_sha256 is None and summary.model == str(tiny)
+    assert stored.read(evaluation.EvaluationSummary, tmp_path / "summary.json") == summary  # written and read by the same code
     assert "| lang | engine |" in (tmp_path / "summary.md").read_text()
 
 
 def test_an_interrupted_run_keeps_its_summary_and_resume_runs_only_the_rest(tiny, tmp_path, monkeypatch):
-    real = runner.evaluate_language
+    real = evaluation._answer_rows
 
-    def stop_at_german(lang, *args, **kwargs):
-        if lang == "de":
+    def stop_at_german(engine, examples, *args):
+        if examples[0].lang == "de":
             raise KeyboardInterrupt
-        return real(lang, *args, **kwargs)
+        return real(engine, examples, *args)
 
-    monkeypatch.setattr(runner, "evaluate_language", stop_at_german)
+    monkeypatch.setattr(evaluation, "_answer_rows", stop_at_german)
     with pytest.raises(KeyboardInterrupt):
-        runner.evaluate(["en", "de"], ["transformers"], tiny, limit=3, out=tmp_path, progress=False)
-    interrupted = json.loads((tmp_path / "summary.json").read_text())
-    assert [row["lang"] for row in interrupted["rows"]] == ["en"]
+        evaluation.evaluate(["en", "de"], ["transformers"], tiny, limit=3, out=tmp_path, progress=False)
+    interrupted = stored.read(evaluation.EvaluationSummary, tmp_path / "summary.json")
+    assert interrupted.langs == ["en"]
     assert "1 language (en)" in (tmp_path / "summary.md").read_text()
 
     ran = []
-    monkeypatch.setattr(runner, "evaluate_language", lambda lang, *a, **k: ran.append(lang) or real(lang, *a, **k))
-    both = runner.evaluate(["en", "de"], ["transformers"], tiny, limit=3, out=tmp_path, progress=False, resume=True)
+    monkeypatch.setattr(evaluation, "_answer_rows", lambda engine, examples, *a: ran.append(examples[0].lang) or real(engine, examples, *a))
+    both = evaluation.evaluate(["en", "de"], ["transformers"], tiny, limit=3, out=tmp_path, progress=False, resume=True)
     assert ran == ["de"]
-    assert both["rows"][0] == interrupted["rows"][0]
-    assert both["seconds"]["transformers"] == pytest.approx(sum(row["seconds"] for row in both["rows"]))
+    assert both.rows[0] == interrupted.rows[0]
+    assert both.seconds["transformers"] == pytest.approx(sum(row.seconds for row in both.rows))
     # A different sample size, or other articles, is a different run: nothing is reused.
-    runner.evaluate(["en"], ["transformers"], tiny, limit=2, out=tmp_path, progress=False, resume=True)
+    evaluation.evaluate(["en"], ["transformers"], tiny, limit=2, out=tmp_path, progress=False, resume=True)
     assert ran == ["de", "en"]
-    heldout = runner.evaluate(["en"], ["transformers"], tiny, limit=2, out=tmp_path, progress=False, resume=True, split="heldout")
-    assert ran == ["de", "en", "en"] and heldout["split"] == "heldout"
-    predictions = json.loads((tmp_path / "predictions.transformers.en.json").read_text())
-    assert list(predictions) == [ex.id for ex in load_xquad("en", 2, "heldout")]
-    assert heldout["rows"][0]["held-out questions"] == 2  # every question of this run is held out
+    heldout = evaluation.evaluate(["en"], ["transformers"], tiny, limit=2, out=tmp_path, progress=False, resume=True, split="heldout")
+    assert ran == ["de", "en", "en"] and heldout.split == "heldout"
+    assert list(answers_of(tmp_path, "transformers", "en")) == [ex.id for ex in load_xquad("en", 2, "heldout")]
+    assert heldout.rows[0].heldout.questions == 2  # every question of this run is held out
     assert "questions of articles 41-48 (heldout)" in (tmp_path / "summary.md").read_text()
     with pytest.raises(ValueError, match="no language to evaluate"):
-        runner.evaluate([], ["transformers"], tiny, out=tmp_path)
+        evaluation.evaluate([], ["transformers"], tiny, out=tmp_path)
 
 
 def test_the_stored_full_run_is_whole_languages_and_agrees_with_the_training_record():
-    """README's and notebook 7's full-run tables come from the records `make eval-full` wrote (README's through
+    """README's and notebook 7's full-run tables come from the units `make eval-full` wrote (README's through
     tools/readme.py, checked in test_architecture)."""
     folder = stored.RESULTS / "evaluation" / "repro"
-    summary = runner.stored_summary("repro")
+    summary = studies.load("evaluation", "repro")
     trained = repro.committed_record()["heldout"]
-    for lang in dict.fromkeys(row["lang"] for row in summary["rows"]):
-        record = json.loads((folder / f"record.{lang}.json").read_text(encoding="utf-8"))
-        assert record["limit"] is None and record.get("split", "all") == "all"
-        assert all(row["questions"] == 1190 and row["held-out questions"] == 177 for row in record["rows"])
-        assert [row for row in summary["rows"] if row["lang"] == lang] == record["rows"]
-        for engine in record["engines"]:
-            assert len(json.loads((folder / f"predictions.{engine}.{lang}.json").read_text(encoding="utf-8"))) == 1190
-        # The same model on the same held-out questions in the same engine: the training record's scores.
-        transformers = next(row for row in record["rows"] if row["engine"] == "transformers")
-        assert transformers["held-out F1 squad"] == pytest.approx(trained[lang]["squad_f1"], abs=0.01)
-        assert transformers["held-out EM multilingual"] == pytest.approx(trained[lang]["multilingual_em"], abs=0.01)
+    assert summary.split == "all" and summary.limit is None
+    for row in summary.rows:
+        answers = answers_of(folder, row.engine, row.lang)
+        assert row.scores.questions == len(answers) == 1190 and row.heldout.questions == 177
+        examples = load_xquad(row.lang)
+        assert evaluation.scores(examples, answers) == row.scores  # the summary is what its answers score
+        if row.engine == "transformers":  # the same model on the same held-out questions: the training record's scores
+            assert row.heldout.f1_squad == pytest.approx(trained[row.lang]["squad_f1"], abs=0.01)
+            assert row.heldout.em_multilingual == pytest.approx(trained[row.lang]["multilingual_em"], abs=0.01)
 
 
 def test_held_out_articles_are_scored_on_their_own(tiny, tmp_path, monkeypatch):
     """Scores over the held-out articles alone: the honest number for a model trained on the others."""
     examples = load_xquad("en")
     picked = examples[:3] + [ex for ex in examples if ex.article == 47][:2]
-    monkeypatch.setattr(runner, "load_xquad", lambda lang, limit=None, split="all": picked)
-    record = runner.evaluate_language("en", ["transformers"], tiny, None, tmp_path, progress=False)
-    row = record["rows"][0]
-    predictions = json.loads((tmp_path / "predictions.transformers.en.json").read_text(encoding="utf-8"))
+    monkeypatch.setattr(evaluation, "load_xquad", lambda lang, limit=None, split="all": picked)
+    row = evaluation.evaluate(["en"], ["transformers"], tiny, None, tmp_path, progress=False).rows[0]
+    predictions = answers_of(tmp_path, "transformers", "en")
     expected = 100 * sum(f1(predictions[ex.id], ex.answers, "en", "squad") for ex in picked[3:]) / 2
-    assert row["questions"] == 5 and row["held-out questions"] == 2
-    assert row["held-out F1 squad"] == pytest.approx(expected)
+    assert row.scores.questions == 5 and row.heldout.questions == 2
+    assert row.heldout.f1_squad == pytest.approx(expected)
+
+
+def summary_of(rows: list[evaluation.LanguageResult]) -> evaluation.EvaluationSummary:
+    return evaluation.EvaluationSummary("m", None, "all", None, {}, {}, [], rows)
+
+
+def result(lang: str, engine: str, seconds: float, f: float, em: float) -> evaluation.LanguageResult:
+    return evaluation.LanguageResult(lang, engine, seconds, evaluation.Scores(10, em, f, em, f),
+                                     evaluation.Scores(2, em - 5, f - 5, em - 5, f - 5), None, None)
 
 
 def test_score_and_time_tables_are_read_from_a_summary():
     rows = [
-        {"lang": lang, "engine": engine, "seconds": 120 + shift, "F1 squad": f + shift, "EM squad": em + shift,
-         "held-out F1 squad": f - 5 + shift, "held-out EM squad": em - 5 + shift}
+        result(lang, engine, 120 + shift, f + shift, em + shift)
         for lang, (f, em) in {"en": (80, 60), "de": (60, 40)}.items()
         for engine, shift in (("transformers", 0), ("spark", -10))
     ]
-    scores = runner.score_table({"rows": rows})
+    scores = evaluation.score_table(summary_of(rows))
     assert list(scores.language) == ["en", "de", "mean of 2"]
     assert scores.loc[2, "held-out F1 / EM, transformers"] == "65.0 / 45.0"
     assert scores.loc[0, "all XQuAD F1 / EM, Spark NLP"] == "70.0 / 50.0"
     assert scores.loc[1, "published mBERT zero-shot F1 / EM"] == "70.6 / 54.0"
-    times = runner.time_table({"rows": rows})
+    times = evaluation.time_table(summary_of(rows))
     assert list(times.columns) == ["language", "transformers", "Spark NLP", "both"]
     assert times.iloc[-1].tolist() == ["all 2", 4.0, 3.7, 7.7]
     # an int8 run of English alone, twice as fast, 1.5 F1 lower: compared on the languages both runs have
-    int8 = [{**row, "seconds": row["seconds"] / 2, "F1 squad": row["F1 squad"] - 1.5,
-             "held-out F1 squad": row["held-out F1 squad"] - 1.5} for row in rows if row["lang"] == "en"]
-    change = runner.precision_table({"rows": rows}, {"rows": int8}).set_index("engine")
+    int8 = [result(row.lang, row.engine, row.seconds / 2, row.scores.f1_squad - 1.5, row.scores.em_squad) for row in rows if row.lang == "en"]
+    change = evaluation.precision_table(summary_of(rows), summary_of(int8)).set_index("engine")
     assert change.loc["transformers", "languages"] == 1 and change.loc["transformers", "minutes"] == "2.0 -> 1.0"
     assert change.loc["Spark NLP", "F1, all XQuAD"] == "70.0 -> 68.5 (-1.5)"
     assert change.loc["Spark NLP", "F1, held-out"] == "65.0 -> 63.5 (-1.5)"
@@ -149,8 +161,8 @@ def test_answer_kinds_sort_stored_predictions(tmp_path):
     predictions[first.id] = first.answers[0]
     predictions[second.id] = second.answers[0] + " and more words"
     predictions[third.id] = "zzz"
-    (tmp_path / "predictions.transformers.en.json").write_text(json.dumps(predictions), encoding="utf-8")
-    kinds = runner.answer_kinds(tmp_path)
+    answers = pd.DataFrame({"id": list(predictions), "text": list(predictions.values())}).assign(lang="en", engine="transformers")
+    kinds = evaluation.answer_kinds(answers)
     assert kinds.to_dict("records") == [{
         "lang": "en", "engine": "transformers", "questions": 177,
         "exact": round(100 / 177, 1), "partial": round(100 / 177, 1), "no overlap": round(100 / 177, 1),

@@ -4,8 +4,10 @@ import json
 
 import pytest
 
-from qa_helpers.evaluation.xquad import load_xquad
-from qa_helpers.models import finetune as ft
+from qa_helpers import finetune as ft
+from qa_helpers.models.repro import adapter_sha256
+from qa_helpers.xquad import load_xquad
+from studies.training import split_scorer
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +73,7 @@ def test_a_stopped_run_resumes_to_the_same_weights_and_writes_adapter_and_record
     from safetensors.numpy import load_file
 
     config = smoke_config(tiny)
-    straight = ft.finetune(config, tmp_path / "straight", progress=False, evaluate=False)
+    straight = ft.finetune(config, tmp_path / "straight", progress=False)
     assert straight["steps"] == straight["of_steps"] > 3
     stopped = ft.finetune(dataclasses.replace(config, max_steps=3), tmp_path / "run", progress=False)
     assert stopped == {**stopped, "steps": 3, "finished": False}
@@ -80,7 +82,7 @@ def test_a_stopped_run_resumes_to_the_same_weights_and_writes_adapter_and_record
         ft.finetune(config, tmp_path / "run", progress=False)
     with pytest.raises(ft.FinetuneError, match="made with other data or settings"):
         ft.finetune(dataclasses.replace(config, learning_rate=1e-3), tmp_path / "run", resume=True, progress=False)
-    record = ft.finetune(config, tmp_path / "run", resume=True, progress=False, evaluate=False)
+    record = ft.finetune(config, tmp_path / "run", resume=True, progress=False)
     assert record["steps"] == straight["steps"] and record["split"]["heldout"] == [40, 48]
     assert record["training_questions"] == 12  # 4 per language, never a held-out one
     a = load_file(tmp_path / "straight" / "adapter" / "adapter_model.safetensors")
@@ -133,12 +135,12 @@ def test_training_forward_sees_the_segment_ids(tiny):
 @pytest.mark.slow
 def test_a_recipe_run_scores_its_learning_curve_on_dev_and_names_its_adapter(tiny, tmp_path):
     config = smoke_config(tiny, languages=("en", "zh"), split="fit", epochs=2.0)
-    record = ft.finetune(config, tmp_path, progress=False, curve_every=1.0)
+    record = ft.finetune(config, tmp_path, progress=False, scorer=split_scorer(config), curve_every=1.0)
     assert "heldout" not in record and set(record["dev"]) == {"en", "zh", "mean"}
     assert [point["epoch"] for point in record["curve"]] == [1.0, 2.0]
     assert all(set(point["dev"]) == {"en", "zh", "mean"} for point in record["curve"])
     assert record["curve"][-1]["dev"] == record["dev"]  # the last point is the finished model
-    assert record["adapter_sha256"] == ft.adapter_sha256(tmp_path / "adapter") and len(record["adapter_sha256"]) == 64
+    assert record["adapter_sha256"] == adapter_sha256(tmp_path / "adapter") and len(record["adapter_sha256"]) == 64
 
 
 @pytest.mark.slow
@@ -147,7 +149,7 @@ def test_a_warm_start_begins_from_the_adapter_it_names_and_refuses_one_of_anothe
     from peft import get_peft_model_state_dict
 
     first = smoke_config(tiny, languages=("en",), max_steps=None)
-    ft.finetune(first, tmp_path / "first", progress=False, evaluate=False)
+    ft.finetune(first, tmp_path / "first", progress=False)
     warm, _ = ft.build_model(dataclasses.replace(first, warm_start=str(tmp_path / "first" / "adapter")))
     cold, _ = ft.build_model(first)
     warm_weights, cold_weights = get_peft_model_state_dict(warm), get_peft_model_state_dict(cold)

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from qa_helpers.engines import transformers_engine
-from qa_helpers.evaluation import int8_profile
 from qa_helpers.models.precision import quantize_onnx
+from studies import int8_profile
 
 PAIRS = [("Who wrote the book?", "The book was written by Maria Lopez in 1990."),
          ("Wo liegt Berlin?", "Berlin liegt in Deutschland, an der Spree.")]
@@ -44,8 +44,8 @@ def test_all_groups_kept_in_fp32_give_fp32_logits_and_none_kept_does_not(tiny, t
 
 def test_sensitivity_measures_every_group_once_and_resumes(tiny, tmp_path, capsys):
     rows = int8_profile.sensitivity(tiny, int8_profile.model_groups(tiny), PAIRS[:1], tmp_path)
-    assert [row["kept in fp32"] for row in rows][0] == "none" and len(rows) == 2 * _layers(tiny) + 3
-    assert all(row["logit RMS error"] >= 0 and 0 <= row["answers changed"] <= 1 for row in rows)
+    assert [row.kept_in_fp32 for row in rows][0] == "none" and len(rows) == 2 * _layers(tiny) + 3
+    assert all(row.logit_rms_error >= 0 and 0 <= row.answers_changed <= 1 for row in rows)
     capsys.readouterr()
     assert int8_profile.sensitivity(tiny, int8_profile.model_groups(tiny), PAIRS[:1], tmp_path) == rows
     assert "sensitivity:" not in capsys.readouterr().out  # nothing measured again

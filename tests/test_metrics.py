@@ -1,7 +1,7 @@
 """EM and F1 on hand-made cases in each of the 11 languages, under both normalisations."""
 import pytest
 
-from qa_helpers.evaluation.metrics import exact_match, f1, tokens
+from qa_helpers.metrics import exact_match, f1, tokens
 
 
 def test_squad_rules_match_the_official_script_on_english():

@@ -1,15 +1,16 @@
 """No answer: the null score in decoding, the built unanswerable pairs, the API option, and the committed held-out run."""
-import json
 import math
 
 import numpy as np
 import pytest
 
 import qa_helpers as qa
+import studies
 from qa_helpers.decoding import no_answer_margin, null_and_best
-from qa_helpers.evaluation import no_answer
-from qa_helpers.evaluation.xquad import load_xquad
 from qa_helpers.examples import LANGUAGES
+from qa_helpers.xquad import load_xquad
+from studies import no_answer, stored
+from studies.job import Unit
 
 QUESTION, CONTEXT = "Who wrote the book?", "The book was written by Maria Lopez in 1990."
 
@@ -69,9 +70,9 @@ def test_the_chosen_threshold_gets_the_most_decisions_right_and_the_table_counts
     threshold = no_answer.choose_threshold(rows, "null")
     assert 0.5 < threshold < 2.0
     table = no_answer.decision_table(rows, "null", threshold)
-    assert (table["precision"], table["recall"], table["accuracy"], table["answerable answered"]) == (1.0, 1.0, 1.0, 1.0)
+    assert (table.precision, table.recall, table.accuracy, table.answerable_answered) == (1.0, 1.0, 1.0, 1.0)
     table = no_answer.decision_table(rows, "null", -2.0)  # also refuses -1.0 and 0.5
-    assert table["precision"] == 0.5 and table["recall"] == 1.0 and table["answerable answered"] == 0.5
+    assert table.precision == 0.5 and table.recall == 1.0 and table.answerable_answered == 0.5
     scored = _rows([0.9, 0.8, 0.1, 0.2], [True, True, False, False], "score")
     assert 0.2 < no_answer.choose_threshold(scored, "score") < 0.8
 
@@ -81,30 +82,31 @@ def test_measure_writes_rows_per_language_and_engine_and_resumes(tmp_path, monke
     monkeypatch.setattr(no_answer, "load_xquad", lambda lang, split: examples)
     summary = no_answer.measure(["en"], ["transformers", "spark"], "tiny", tmp_path, progress=False)
     for engine in ("transformers", "spark"):
-        rows = json.loads((tmp_path / f"rows.{engine}.en.json").read_text())["rows"]
+        rows = stored.read(Unit, tmp_path / f"no_answer.{engine}.en.json").rows
         assert [r["id"] for r in rows] == [ex.id for ex in examples + no_answer.unanswerable(examples)]
         assert all((r["null_margin"] is not None) == (engine == "transformers") for r in rows)
-    assert set(summary["rules"]) == set(no_answer.RULES)
-    before = (tmp_path / "rows.spark.en.json").stat().st_mtime_ns
+    assert set(summary.rules) == set(no_answer.RULES)
+    assert stored.read(no_answer.NoAnswerSummary, tmp_path / "summary.json") == summary
+    before = (tmp_path / "no_answer.spark.en.json").stat().st_mtime_ns
     no_answer.measure(["en"], ["transformers", "spark"], "tiny", tmp_path, progress=False, resume=True)
-    assert (tmp_path / "rows.spark.en.json").stat().st_mtime_ns == before
+    assert (tmp_path / "no_answer.spark.en.json").stat().st_mtime_ns == before
     assert not list(tmp_path.glob("*.partial"))
 
 
 def test_the_committed_run_is_held_out_only_and_its_summary_follows_from_its_rows():
-    summary = no_answer.stored_summary("repro")
-    rows = no_answer.stored_rows("repro")
+    summary = studies.load("no_answer", "repro")
+    rows = studies.load_rows("no_answer", "repro")
     for lang in LANGUAGES:
         examples = load_xquad(lang, split="heldout")
         expected = [ex.id for ex in examples + no_answer.unanswerable(examples)]
         for engine in ("transformers", "spark"):
             assert rows[(rows.lang == lang) & (rows.engine == engine)].id.tolist() == expected
     assert set(rows.article) <= set(no_answer.CHOOSE_ARTICLES) | set(no_answer.REPORT_ARTICLES)
-    for rule, result in summary["rules"].items():
+    for rule, result in summary.rules.items():
         engine = no_answer.RULES[rule][0]
         mine = rows[rows.engine == engine].to_dict("records")
         choose = [r for r in mine if r["article"] in no_answer.CHOOSE_ARTICLES]
         report = [r for r in mine if r["article"] in no_answer.REPORT_ARTICLES]
-        assert result["threshold"] == pytest.approx(no_answer.choose_threshold(choose, rule))  # chosen on one half ...
-        assert result["measured"] == pytest.approx(no_answer.decision_table(report, rule, result["threshold"]))  # ... measured on the other
-        assert set(result["by language"]) == set(LANGUAGES)
+        assert result.threshold == pytest.approx(no_answer.choose_threshold(choose, rule))  # chosen on one half ...
+        assert result.measured == no_answer.decision_table(report, rule, result.threshold)  # ... measured on the other
+        assert set(result.by_language) == set(LANGUAGES)

@@ -23,7 +23,7 @@ def test_notebook_structure(path):
     assert colab.badge(path) in first
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert code[0].source == colab.setup_source()
-    assert "qa.describe()" in code[1].source
+    assert "source = qa.resolve_model()" in code[1].source and "qa.describe(source)" in code[1].source  # resolved once, printed
     assert code[1].outputs and code[1].outputs[0]["text"].startswith("Active model -> repro: ")  # make notebooks
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert "## Summary" in text and "## Exercises" in text

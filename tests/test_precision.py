@@ -10,8 +10,8 @@ import pytest
 
 import qa_helpers as qa
 from qa_helpers.engines import spark_engine, transformers_engine
-from qa_helpers.evaluation import benchmark
 from qa_helpers.models import precision
+from studies import benchmark
 
 QUESTION, CONTEXT = "Who wrote the book?", "The book was written by Maria Lopez in 1990."
 

@@ -4,18 +4,20 @@ The first tests merge an adapter trained here on the tiny model (the tiny model'
 for the pretrained mBERT), so they check the build itself in seconds. The last ones use the real
 build of the committed adapter, which `make prepare` makes.
 """
+import hashlib
 import shutil
 
 import numpy as np
 import pytest
 
 import qa_helpers as qa
+from qa_helpers import finetune as ft
 from qa_helpers.analysis import compare
 from qa_helpers.engines import spark_engine
-from qa_helpers.evaluation.report import markdown_table
 from qa_helpers.examples import LANGUAGES
-from qa_helpers.models import finetune as ft
 from qa_helpers.models import repro
+from studies.report import markdown_table
+from studies.training import heldout_table
 from tools import ROOT
 
 
@@ -23,7 +25,7 @@ from tools import ROOT
 def tiny_adapter(tiny, tmp_path_factory):
     out = tmp_path_factory.mktemp("run")
     config = ft.TrainConfig(base=tiny.transformers, languages=("en",), limit_per_language=4, batch_size=4, lora_r=4, lora_alpha=8)
-    ft.finetune(config, out, progress=False, evaluate=False)
+    ft.finetune(config, out, progress=False)
     return out / "adapter"
 
 
@@ -75,11 +77,14 @@ def test_the_committed_record_describes_the_model_and_readme_quotes_its_scores()
     assert record["split"] == {"all": [0, 48], "train": [0, 40], "heldout": [40, 48], "unit": "articles of XQuAD in file order"}
     assert set(record["heldout"]) == set(LANGUAGES) | {"mean"}
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert markdown_table(repro.heldout_table()) in readme
+    assert markdown_table(heldout_table(repro.committed_record())) in readme
 
 
 def test_the_committed_model_answers_in_both_engines_and_spark_nlp_follows_its_documented_rule(spark):
     source = qa.resolve_model("repro")
+    weights = (repro.ADAPTER_DIR / "adapter_model.safetensors").read_bytes()
+    assert source.adapter_sha256 == hashlib.sha256(weights).hexdigest()  # the model names its adapter
+    assert source.adapter_sha256[:12] in str(repro.repro_dir()) and source.adapter_sha256 in source.fingerprint
     for example in qa.model_card_examples():
         assert qa.answer(example.question, example.context, model=source)[0].text == example.answer
     examples = qa.multilingual_examples()

@@ -80,3 +80,23 @@ def test_auto_takes_real_then_repro_then_tiny_and_says_loudly_which(monkeypatch,
         assert qa.resolve_model("auto").is_real
     finally:
         sources._resolve.cache_clear()
+
+
+def test_spark_settings_come_from_the_environment_in_one_place(monkeypatch):
+    from qa_helpers import config
+
+    for name in ("QA_SPARK_MASTER", "QA_SPARK_EXECUTOR_MEMORY", "QA_ONNX_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    assert config.spark_settings() == config.SparkSettings()
+    monkeypatch.setenv("QA_SPARK_MASTER", "spark://127.0.0.1:7077")
+    monkeypatch.setenv("QA_ONNX_THREADS", "1")
+    assert config.spark_settings() == config.SparkSettings(master="spark://127.0.0.1:7077", onnx_threads=1)
+    monkeypatch.setenv("QA_SPARK_JARS", "some")
+    with pytest.raises(ValueError, match="QA_SPARK_JARS must be 'full' or 'onnx-only'"):
+        config.spark_jars_mode()
+
+
+def test_a_trained_model_is_fingerprinted_by_its_adapter(tiny):
+    repro_like = qa.ModelSource("repro", "trained", None, None, adapter_sha256="c" * 64)
+    assert repro_like.fingerprint == f"repro, fp32, adapter {'c' * 64}"
+    assert tiny.fingerprint == "tiny, fp32" and qa.resolve_model(tiny, "int8").fingerprint == "tiny, int8"

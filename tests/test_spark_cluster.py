@@ -1,6 +1,6 @@
 """The DataFrame path on a real Spark standalone cluster (a master and two one-core workers on 127.0.0.1).
 
-The cluster runs in a child process started by ``python -m qa_helpers cluster``, so that this session's
+The cluster runs in a child process started by ``python -m studies cluster``, so that this session's
 local Spark is untouched; its answers must equal local mode's, row for row and in order.
 """
 import json
@@ -12,7 +12,7 @@ import psutil
 import pytest
 
 import qa_helpers as qa
-from qa_helpers.engines import spark_cluster
+from studies import cluster as spark_cluster
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 LANGS, PER_LANG = ("en", "ar", "zh"), 4
@@ -30,7 +30,7 @@ def _cluster_processes() -> list[psutil.Process]:
 def test_cluster_answers_like_local_mode_and_stops(tiny, spark, tmp_path):
     before = {p.pid for p in _cluster_processes()}
     out = tmp_path / "cluster.json"
-    command = [sys.executable, "-m", "qa_helpers", "cluster", "--model", "tiny",
+    command = [sys.executable, "-m", "studies", "cluster", "--model", "tiny",
                "--workers", "2", "--langs", ",".join(LANGS), "--per-lang", str(PER_LANG), "--out", str(out), "--timeout", "400"]
     child = subprocess.Popen(command, env=dict(os.environ, PYTHONHASHSEED="0"), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

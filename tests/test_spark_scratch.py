@@ -11,7 +11,7 @@ import os, sys
 from pathlib import Path
 import qa_helpers as qa
 from qa_helpers.engines import spark_engine
-rows = spark_engine.answer_rows([("Who went home?", "Ana went home.")], "tiny")
+rows = spark_engine.answer_rows([("Who went home?", "Ana went home.")], qa.resolve_model("tiny"))
 assert rows[0].error is None, rows[0].error
 spark_engine.load(qa.resolve_model("tiny")).write().save(sys.argv[1] + "/saved")  # needs the copy it keeps
 (scratch,) = Path(sys.argv[1]).glob(f"qa-spark-{os.getpid()}-*")

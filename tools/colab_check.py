@@ -99,8 +99,8 @@ def megabytes(output: str) -> float:
 def run_setup_cell(env: Path, variables: dict[str, str], notebook: Path) -> dict:
     """Run the set-up cell as Colab would, against this checkout; what it changed, downloaded and took."""
     source = setup_cell(notebook)
-    if subprocess.run(["git", "status", "--porcelain", "--", "qa_helpers", "pyproject.toml"], cwd=ROOT, capture_output=True, text=True).stdout:
-        print("note: uncommitted changes in qa_helpers/ or pyproject.toml are not in what the set-up cell installs", flush=True)
+    if subprocess.run(["git", "status", "--porcelain", "--", "qa_helpers", "studies", "pyproject.toml"], cwd=ROOT, capture_output=True, text=True).stdout:
+        print("note: uncommitted changes in qa_helpers/, studies/ or pyproject.toml are not in what the set-up cell installs", flush=True)
     if install_target() not in source:
         raise SystemExit(f"the set-up cell of {notebook.name} does not install {install_target()!r}: run python -m tools.colab")
     source = source.replace(install_target(), f"qa_helpers @ git+file://{ROOT}")
@@ -123,7 +123,7 @@ def run_setup_cell(env: Path, variables: dict[str, str], notebook: Path) -> dict
 
 
 def seed_results() -> None:
-    """The committed results, where the installed package looks for its downloads (evaluation/stored)."""
+    """The committed results, where the installed package looks for its downloads (studies/stored.py)."""
     target, partial = cache_dir() / "results", cache_dir() / "results.partial"
     shutil.rmtree(partial, ignore_errors=True)
     shutil.copytree(ROOT / "results", partial)

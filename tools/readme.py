@@ -9,20 +9,29 @@ and ``make bench`` run this after they write ``results/``.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from collections.abc import Callable
 
 import pandas as pd
 
-from qa_helpers.evaluation import benchmark, calibration, int8_profile, no_answer, runner, stored
-from qa_helpers.evaluation.report import markdown_table
+import studies
 from qa_helpers.examples import LANGUAGES
-from tools import ROOT, decoding_reference
+from studies import benchmark, calibration, decoding_reference, evaluation, no_answer, stored
+from studies.report import markdown_table
+from tools import ROOT
 from tools.course import table_of_contents
 
 README = ROOT / "README.md"
+
+# The project's goals for lower precision (README, "Performance"): int8 path -> (its fp32 path, the speed-up asked of it),
+# each also at most F1_BOUND held-out F1 points below fp32.
+INT8_GOALS = {
+    "ONNX Runtime int8": ("ONNX Runtime fp32", 2.0),
+    "Spark NLP int8, DataFrame": ("Spark NLP fp32, DataFrame", 1.8),
+    "Spark NLP int8, LightPipeline": ("Spark NLP fp32, LightPipeline", 1.8),
+}
+F1_BOUND = -1.0
 
 
 def notebooks_table() -> str:
@@ -30,78 +39,87 @@ def notebooks_table() -> str:
     return "\n".join(["| notebook | what it teaches |", "| --- | --- |", *rows])
 
 
-def _languages_done(summary: dict) -> tuple[str, bool]:
+def _languages_done(summary: evaluation.EvaluationSummary) -> tuple[str, bool]:
     """How many of the 11 languages a committed run holds, in words, and whether that is all of them."""
-    langs = list(dict.fromkeys(row["lang"] for row in summary["rows"]))
-    if len(langs) == len(LANGUAGES):
+    if len(summary.langs) == len(LANGUAGES):
         return f"all {len(LANGUAGES)} languages", True
-    return f"{len(langs)} of the {len(LANGUAGES)} languages so far ({', '.join(langs)})", False
+    return f"{len(summary.langs)} of the {len(LANGUAGES)} languages so far ({', '.join(summary.langs)})", False
 
 
 def evaluation_scores() -> str:
-    summary = runner.stored_summary("repro")
+    summary = studies.load("evaluation", "repro")
     done, complete = _languages_done(summary)
     status = f"**{done}**" + ("" if complete else "; `make eval-full` goes on with the rest where it stopped")
-    return f"Languages in the committed run: {status}.\n\n{markdown_table(runner.score_table(summary))}"
+    return f"Languages in the committed run: {status}.\n\n{markdown_table(evaluation.score_table(summary))}"
 
 
 def evaluation_time() -> str:
-    return _time_and_memory(runner.stored_summary("repro"))
+    return _time_and_memory(studies.load("evaluation", "repro"))
 
 
-def _time_and_memory(summary: dict) -> str:
-    memory = summary["memory"]
+def _time_and_memory(summary: evaluation.EvaluationSummary) -> str:
+    memory = summary.memory_mb
     return (
-        f"{markdown_table(runner.time_table(summary))}\n\nPeak memory: {memory['python_peak_mb'] / 1024:.1f} GiB for "
-        f"Python and {memory['jvm_peak_mb'] / 1024:.1f} GiB for the JVM."
+        f"{markdown_table(evaluation.time_table(summary))}\n\nPeak memory: {memory['python'] / 1024:.1f} GiB for "
+        f"Python and {memory['jvm'] / 1024:.1f} GiB for the JVM."
     )
 
 
 def evaluation_int8() -> str:
     """The int8 run's minutes per language and engine, and what int8 changed against the fp32 run."""
-    summary = runner.stored_summary("repro-int8")
+    summary = studies.load("evaluation", "repro-int8")
     done, _ = _languages_done(summary)
-    change = markdown_table(runner.precision_table(runner.stored_summary("repro"), summary))
+    change = markdown_table(evaluation.precision_table(studies.load("evaluation", "repro"), summary))
     return f"Languages in the committed int8 run: **{done}**.\n\n{_time_and_memory(summary)}\n\nAgainst the fp32 run:\n\n{change}"
 
 
 def calibration_table() -> str:
-    summary = calibration.stored_summary("repro")
-    rows = calibration.threshold_rule(summary, calibration.stored_answers("repro"))
-    for row, result in zip(rows, summary["engines"].values()):
-        row["ECE"] = result["ece"]
-        row["answers"] = result["answers"]
+    summary = studies.load("calibration", "repro")
+    rows = calibration.threshold_rule(summary, studies.load_rows("calibration", "repro"))
+    for row, result in zip(rows, summary.engines.values()):
+        row["ECE"] = result.ece
+        row["answers"] = result.answers
     table = pd.DataFrame(rows)[["engine", "answers", "ECE", "threshold", "answers kept", "right among kept", "right among all"]]
     return markdown_table(table.round(3))
 
 
 def no_answer_table() -> str:
-    summary = no_answer.stored_summary("repro")
-    rows = [{"rule": rule, "engine": runner.ENGINE_NAMES[result["engine"]], "threshold": result["threshold"],
-             **{key: result["measured"][key] for key in ("pairs", "unanswerable", "precision", "recall", "accuracy",
-                                                         "answerable answered", "right among answered")}}
-            for rule, result in summary["rules"].items()]
-    return markdown_table(pd.DataFrame(rows).round(3))
+    return markdown_table(no_answer.rules_table(studies.load("no_answer", "repro")).reset_index().round(3))
 
 
-def _report_markdown(load_report: Callable[[], dict], relative: str) -> str:
-    """A committed report's Markdown, after its JSON through the same loader as notebook 8 (downloads outside a checkout)."""
-    load_report()
+def _report_markdown(study: str, relative: str) -> str:
+    """A committed report's Markdown, after its JSON through the loader (which downloads it outside a checkout)."""
+    studies.load(study)
     return stored.result_path(relative).read_text(encoding="utf-8").strip()
 
 
 def benchmark_table() -> str:
-    return _report_markdown(benchmark.stored_report, "benchmark/results.md")
+    return _report_markdown("benchmark", "benchmark/results.md")
+
+
+def goals_table() -> str:
+    """The project's goals for int8, each against the committed benchmark: what was asked, what was measured."""
+    report: benchmark.BenchmarkReport = studies.load("benchmark")
+    rows = []
+    for fast, (slow, target) in INT8_GOALS.items():
+        speedup, change = report.speedup(slow, fast), report.path(fast).f1_change
+        met = speedup >= target and change is not None and change >= F1_BOUND
+        rows.append({"goal": f"{fast}: at least {target}x faster than {slow}, F1 change at least {F1_BOUND}",
+                     "measured": f"{speedup:.2f}x, F1 change " + (f"{change:+.1f}" if change is not None else "not measured"),
+                     "met": "met" if met else "**missed**"})
+    for batched, ort in (("transformers fp32, batched", "ONNX Runtime fp32"), ("transformers int8 (dynamic)", "ONNX Runtime int8")):
+        ratio = report.speedup(batched, ort)
+        rows.append({"goal": f"{batched}: within 1.1x of {ort}", "measured": f"{ratio:.2f}x", "met": "met" if ratio <= 1.1 else "**missed**"})
+    return markdown_table(pd.DataFrame(rows))
 
 
 def int8_profile_table() -> str:
-    return _report_markdown(int8_profile.stored_report, "benchmark/int8_profile.md")
+    return _report_markdown("int8_profile", "benchmark/int8_profile.md")
 
 
 def decoding_table() -> str:
-    """Our decoding against transformers' pipeline, and the rules' held-out F1 (tools/decoding_reference.py)."""
-    summary = json.loads((ROOT / "results" / "decoding" / "repro" / "summary.json").read_text(encoding="utf-8"))
-    return decoding_reference.to_markdown(summary).rstrip("\n")
+    """Our decoding against transformers' pipeline, and the rules' held-out F1 (studies/decoding_reference.py)."""
+    return decoding_reference.to_markdown(studies.load("decoding", "repro")).rstrip("\n")
 
 
 BLOCKS: dict[str, Callable[[], str]] = {
@@ -112,6 +130,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "calibration": calibration_table,
     "no answer": no_answer_table,
     "benchmark": benchmark_table,
+    "goals": goals_table,
     "int8 profile": int8_profile_table,
     "decoding": decoding_table,
 }

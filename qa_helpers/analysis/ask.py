@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 
 from ..api import ENGINES, answer, logits
-from ..models.sources import ModelSource
+from ..models.sources import ModelSource, resolve_model
 from ..validation import InputError
 from .highlight import highlight_html
 
@@ -26,7 +26,8 @@ def answer_report(
     The shading is the transformers model's start (green) and end (blue) probability of each token of
     the first window, whichever engine answers: Spark NLP shows no per-token probabilities.
     """
-    answers = answer(question, context, engine=engine, model=model, top_k=top_k if engine == "transformers" else 1)
+    source = resolve_model(model)
+    answers = answer(question, context, engine=engine, model=source, top_k=top_k if engine == "transformers" else 1)
     best = answers[0] if answers and answers[0].text else None
     rows = "".join(
         f"<tr><td>{rank}</td><td>{html.escape(a.text) if a.text else '<i>no answer</i>'}</td><td>{a.score:.3f}</td></tr>"
@@ -36,13 +37,14 @@ def answer_report(
         f'<table class="qa-nbest"><tr><th>#</th><th>answer ({html.escape(engine)})</th><th>score</th></tr>{rows}</table>'
         if answers else "<p><i>No answer: the context has no readable text.</i></p>"
     )
-    return highlight_html(context, best, logits(question, context, model)) + listing
+    return highlight_html(context, best, logits(question, context, source)) + listing
 
 
 def ask_widget(question: str = "", context: str = "", model: str | ModelSource | None = None):
     """Text boxes for a question and a context in any language, an engine switch, and the report."""
     import ipywidgets as widgets
 
+    source = resolve_model(model)  # once: every question asked in the widget uses the same model
     question_box = widgets.Text(value=question, description="Question", layout=widgets.Layout(width="100%"))
     context_box = widgets.Textarea(value=context, description="Context", layout=widgets.Layout(width="100%", height="7em"))
     engine = widgets.ToggleButtons(options=list(ENGINES), description="Engine")
@@ -51,7 +53,7 @@ def ask_widget(question: str = "", context: str = "", model: str | ModelSource |
 
     def show(_: object = None) -> None:
         try:
-            report.value = answer_report(question_box.value, context_box.value, engine=engine.value, model=model)
+            report.value = answer_report(question_box.value, context_box.value, engine=engine.value, model=source)
         except (InputError, TypeError) as err:
             report.value = f'<p style="color: #b00020">{html.escape(str(err))}</p>'
 

@@ -21,19 +21,19 @@ import numpy as np
 from ..api import answer_batch
 from ..decoding import top_spans
 from ..engines import spark_engine, spark_rules, transformers_engine
-from ..models.sources import ModelSource, resolve_model
+from ..models.sources import ModelSource
 from ..results import Answer
 
 __all__ = ["char_overlap", "compare_engines", "difference_reasons", "EngineRow", "spark_rule_answer"]
 
 
 def spark_rule_answer(
-    question: str, context: str, vocab: dict[str, int], model: str | ModelSource | None = None,
+    question: str, context: str, vocab: dict[str, int], source: ModelSource,
     *, engine: str = "onnx",
 ) -> spark_rules.SparkSpan:
     """Spark NLP's answer, computed in Python: its tokenizer, its segment ids for ``engine``
     (the Spark model's ``getEngine()``), torch logits, and its decoding rule."""
-    _, qa_model = transformers_engine.load(resolve_model(model))
+    _, qa_model = transformers_engine.load(source)
     enc = spark_rules.encode(question, context, vocab)
     return spark_rules.decode(*_logits_as_in_spark(qa_model, enc, vocab, engine), enc)
 
@@ -47,11 +47,11 @@ def _logits_as_in_spark(
 
 
 def difference_reasons(
-    question: str, context: str, vocab: dict[str, int], model: str | ModelSource | None = None,
+    question: str, context: str, vocab: dict[str, int], source: ModelSource,
     *, engine: str = "onnx",
 ) -> set[str]:
     """Which documented differences separate the two engines on this pair (empty: none applies)."""
-    tokenizer, qa_model = transformers_engine.load(resolve_model(model))
+    tokenizer, qa_model = transformers_engine.load(source)
     hf = tokenizer(question, context)
     enc = spark_rules.encode(question, context, vocab)
     reasons = set()
@@ -98,9 +98,8 @@ class EngineRow:
         return char_overlap(self.transformers, self.spark)
 
 
-def compare_engines(pairs: list[tuple[str, str]], model: str | ModelSource | None = None) -> list[EngineRow]:
+def compare_engines(pairs: list[tuple[str, str]], source: ModelSource) -> list[EngineRow]:
     """Answer every pair with both engines and explain each difference."""
-    source = resolve_model(model)
     pipeline, vocab = spark_engine.pipeline_for(source)
     engine = pipeline.stages[-1].getEngine()
     hf = answer_batch(pairs, model=source)

@@ -4,27 +4,27 @@ from __future__ import annotations
 from ..api import answer_batch
 from ..engines import spark_rules, transformers_engine
 from ..examples import Example
-from ..models.sources import ModelSource, resolve_model
+from ..models.sources import ModelSource
 
 __all__ = ["cross_lingual_grid", "tokenization_stats", "words_and_pieces"]
 
 
-def words_and_pieces(text: str, model: str | ModelSource | None = None) -> list[tuple[str, list[str]]]:
+def words_and_pieces(text: str, source: ModelSource) -> list[tuple[str, list[str]]]:
     """The tokenizer's pre-tokens ("words") of ``text``, each with its word pieces."""
-    tokenizer, _ = transformers_engine.load(resolve_model(model))
+    tokenizer, _ = transformers_engine.load(source)
     backend = tokenizer.backend_tokenizer
     normalized = backend.normalizer.normalize_str(text) if backend.normalizer else text
     return [(word, tokenizer.tokenize(word)) for word, _ in backend.pre_tokenizer.pre_tokenize_str(normalized)]
 
 
-def tokenization_stats(examples: list[Example], model: str | ModelSource | None = None):
+def tokenization_stats(examples: list[Example], source: ModelSource):
     """Per language: words, pieces per word, share of [UNK] pieces, share of words Spark NLP changes."""
     import pandas as pd
 
     rows = []
     for lang in dict.fromkeys(ex.lang for ex in examples):
         texts = list(dict.fromkeys(t for ex in examples if ex.lang == lang for t in (ex.question, ex.context)))
-        pairs = [wp for text in texts for wp in words_and_pieces(text, model)]
+        pairs = [wp for text in texts for wp in words_and_pieces(text, source)]
         pieces = [p for _, ps in pairs for p in ps]
         spark_words = [(w, text) for text in texts for w in spark_rules.basic_tokenize(text)]
         normalised = sum(w.text != text[w.start : w.end] for w, text in spark_words)
@@ -41,7 +41,7 @@ def tokenization_stats(examples: list[Example], model: str | ModelSource | None 
     return pd.DataFrame(rows).set_index("lang")
 
 
-def cross_lingual_grid(by_lang: dict[str, Example], model: str | ModelSource | None = None, engine: str = "transformers"):
+def cross_lingual_grid(by_lang: dict[str, Example], source: ModelSource, engine: str = "transformers"):
     """Answer the question of every language against the context of every language.
 
     ``by_lang`` maps a language to the same fact in that language. Rows are question
@@ -51,7 +51,7 @@ def cross_lingual_grid(by_lang: dict[str, Example], model: str | ModelSource | N
 
     langs = list(by_lang)
     pairs = [(by_lang[q].question, by_lang[c].context) for q in langs for c in langs]
-    results = answer_batch(pairs, engine=engine, model=model)
+    results = answer_batch(pairs, engine=engine, model=source)
     cells = [r.answers[0].text if r.answers else "" for r in results]
     grid = [cells[i * len(langs) : (i + 1) * len(langs)] for i in range(len(langs))]
     return pd.DataFrame(grid, index=pd.Index(langs, name="question ↓ / context →"), columns=langs)

@@ -1,9 +1,10 @@
 """The two engines behind one interface, so callers pick one by name and never branch on it.
+Engines take a resolved :class:`~qa_helpers.models.sources.ModelSource`: the model is resolved once, by the caller.
 
 Each engine is a module with the same names for the same things: ``NAME``, ``WINDOW_LENGTH`` (tokens
 per model input), ``STRIDE`` (tokens shared by consecutive windows of a long context), ``MAX_TOP_K``,
 ``load(source)``, ``encode(...)`` (what the model sees; its arguments differ, since each engine
-tokenises its own way), ``answer_rows(pairs, model, top_k=, max_answer_len=)`` and
+tokenises its own way), ``answer_rows(pairs, source, top_k=, max_answer_len=)`` and
 ``abstains(row, threshold)`` (its own rule for "no answer": the engines score differently).
 """
 from __future__ import annotations
@@ -26,7 +27,7 @@ class Engine(Protocol):
     def load(self, source: ModelSource) -> Any: ...
 
     def answer_rows(
-        self, pairs: list[tuple[str, str]], model: str | ModelSource | None = None, *, top_k: int = 1,
+        self, pairs: list[tuple[str, str]], source: ModelSource, *, top_k: int = 1,
         max_answer_len: int = 30,
     ) -> list[RowResult]: ...
 

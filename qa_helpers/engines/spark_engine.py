@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..config import MAX_POSITIONS
 from ..models.precision import batch_size, ensure_int8_onnx, int8_folder
-from ..models.sources import OFFLINE_FIX, SPARK_NLP_LANG, SPARK_NLP_NAME, ModelLoadError, ModelSource, resolve_model
+from ..models.sources import OFFLINE_FIX, SPARK_NLP_LANG, SPARK_NLP_NAME, ModelLoadError, ModelSource
 from ..results import Answer, RowResult
 from ..validation import InputError, check_question_length, pair_error
 from . import spark_rules
@@ -85,7 +85,7 @@ def load(source: ModelSource):
     )
 
 
-def nlu_pipeline(model: str | ModelSource | None = None):
+def nlu_pipeline(source: ModelSource):
     """The model card's third way in, ``nlu.load(NLU_REFERENCE)``, on the active model.
 
     NLU resolves the reference to SPARK_NLP_NAME and downloads the real model; an offline model's
@@ -94,7 +94,6 @@ def nlu_pipeline(model: str | ModelSource | None = None):
     """
     import nlu
 
-    source = resolve_model(model)
     load(source)
     # nlu.load calls sparknlp.start(), which prints that a session exists already: ours, as intended.
     with contextlib.redirect_stdout(io.StringIO()):
@@ -245,7 +244,7 @@ def window_rank(answer: Answer) -> tuple[bool, float]:
 
 
 def answer_rows(
-    pairs: list[tuple[str, str]], model: str | ModelSource | None = None, *, top_k: int = 1, max_answer_len: int = 30
+    pairs: list[tuple[str, str]], source: ModelSource, *, top_k: int = 1, max_answer_len: int = 30
 ) -> list[RowResult]:
     """One RowResult per pair, in order, through LightPipeline (no DataFrame, low latency).
 
@@ -256,7 +255,7 @@ def answer_rows(
         raise ValueError("Spark NLP returns a single answer per question: use top_k=1 with engine='spark'.")
     from sparknlp.base import LightPipeline
 
-    pipeline, vocab = pipeline_for(resolve_model(model))
+    pipeline, vocab = pipeline_for(source)
     encodings = [encode(q, c, vocab) for q, c in pairs]  # once per pair
     plans: list[list[tuple[int, int]] | str] = []
     for (question, context), enc in zip(pairs, encodings):
@@ -288,7 +287,7 @@ def abstains(row: RowResult, threshold: float) -> bool:
     return row.scored_below(threshold)
 
 
-def answer_dataframe(df, model: str | ModelSource | None = None):
+def answer_dataframe(df, source: ModelSource):
     """Run the pipeline on a DataFrame with ``question`` and ``context`` columns.
 
     Returns the input columns plus ``text``, ``start``, ``end``, ``score``, ``engine_text`` (the
@@ -299,7 +298,7 @@ def answer_dataframe(df, model: str | ModelSource | None = None):
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
-    pipeline, vocab = pipeline_for(resolve_model(model))
+    pipeline, vocab = pipeline_for(source)
     shared_vocab = get_spark().sparkContext.broadcast(vocab)
     window_type = T.StructType([T.StructField("offset", T.IntegerType()), T.StructField("text", T.StringType())])
     plan_type = T.StructType(

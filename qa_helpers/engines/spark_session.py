@@ -23,7 +23,7 @@ from pathlib import Path
 
 import psutil
 
-from ..config import cache_dir
+from ..config import SparkSettings, cache_dir, spark_jars_mode, spark_settings
 from ..models.maven import MavenError, ivy_resolve
 
 __all__ = [
@@ -112,9 +112,7 @@ def resolve_jars(refresh: bool = False) -> dict:
     ``QA_SPARK_JARS=full|onnx-only`` forces it. Sessions then start from the recorded jar
     files, without asking any registry again (so they also start offline).
     """
-    forced = os.environ.get("QA_SPARK_JARS")
-    if forced not in (None, "", "full", "onnx-only"):
-        raise ValueError(f"QA_SPARK_JARS must be 'full' or 'onnx-only', not {forced!r}")
+    forced = spark_jars_mode()
     record_file = cache_dir() / "spark-jars.json"
     if record_file.exists() and not refresh:
         record = json.loads(record_file.read_text())
@@ -201,9 +199,10 @@ def discard_load_copies() -> list[Path]:
     return staged
 
 
-def get_spark(memory: str = "4g"):
-    """The Spark session for the tutorial (created once per process): ``local[*]``, or the cluster
-    that ``QA_SPARK_MASTER`` names (:mod:`qa_helpers.engines.spark_cluster`).
+def get_spark(memory: str = "4g", settings: SparkSettings | None = None):
+    """The Spark session for the tutorial (created once per process, by the first call): ``settings``,
+    else those of the environment (:func:`qa_helpers.config.spark_settings`: ``local[*]`` unless
+    ``QA_SPARK_MASTER`` names a cluster).
 
     The JVM is started with its stdout and stderr sent to :func:`jvm_log`, so that Spark's
     log lines and Spark NLP's prints do not land in notebook outputs, and with its temporary
@@ -217,11 +216,12 @@ def get_spark(memory: str = "4g"):
     if active is not None:
         return active
     check_java()
+    settings = settings or spark_settings()
     scratch = jvm_scratch()
     conf = (
         SparkConf()
         .setAppName("multilingual-qa-tutorial")
-        .setMaster(os.environ.get("QA_SPARK_MASTER", "local[*]"))
+        .setMaster(settings.master)
         .set("spark.driver.memory", memory)
         .set("spark.serializer", "org.apache.spark.serializer.KryoSerializer")
         .set("spark.kryoserializer.buffer.max", "2000M")
@@ -232,13 +232,12 @@ def get_spark(memory: str = "4g"):
         .set("spark.jars", ",".join(resolve_jars()["jars"]))
         .set("spark.driver.extraJavaOptions", f"-Djava.io.tmpdir=\"{scratch}\"")
         .set("spark.executor.extraJavaOptions", f"-Djava.io.tmpdir=\"{scratch}\"")  # a cluster's executors (same machine)
-        .set("spark.executor.memory", os.environ.get("QA_SPARK_EXECUTOR_MEMORY", "2g"))
+        .set("spark.executor.memory", settings.executor_memory)
         .set("spark.local.dir", str(scratch))
-        # Spark NLP gives every ONNX session 6 threads by default, which oversubscribes a small
-        # machine (several sessions, each with more threads than cores); one thread per core instead.
-        .set("spark.jsl.settings.onnx.intraOpNumThreads", os.environ.get("QA_ONNX_THREADS", str(os.cpu_count() or 1)))
+        .set("spark.jsl.settings.onnx.intraOpNumThreads", str(settings.onnx_threads))
     )
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # UDF workers need qa_helpers too
+    # UDF workers need this Python (and qa_helpers); PySpark reads it from this variable alone.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     jvm_log().parent.mkdir(parents=True, exist_ok=True)
     with open(jvm_log(), "ab") as log:
         gateway = launch_gateway(conf, popen_kwargs={"stdout": log, "stderr": log})

@@ -13,10 +13,10 @@ from functools import lru_cache, partial
 
 import numpy as np
 
-from ..config import opted_in, quiet_transformers
+from ..config import allow_pickle, quiet_transformers, trust_remote_code
 from ..decoding import merge_windows, no_answer_margin, null_and_best, spans_to_answers, top_spans
 from ..models.precision import batch_size
-from ..models.sources import OFFLINE_FIX, ModelLoadError, ModelSource, resolve_model
+from ..models.sources import OFFLINE_FIX, ModelLoadError, ModelSource
 from ..results import Answer, RowResult, TokenLogits, context_mask
 from ..validation import InputError, check_question_length
 
@@ -44,11 +44,11 @@ def load(source: ModelSource):
 
     if source.transformers is None:
         raise ValueError(f"{source} has no transformers model (only a Spark NLP one).")
-    allow_pickle, remote_code = opted_in("QA_ALLOW_PICKLE"), opted_in("QA_TRUST_REMOTE_CODE")
+    pickle, remote_code = allow_pickle(), trust_remote_code()
     try:
         tokenizer = AutoTokenizer.from_pretrained(source.transformers, trust_remote_code=remote_code)
         model = AutoModelForQuestionAnswering.from_pretrained(
-            source.transformers, use_safetensors=None if allow_pickle else True, trust_remote_code=remote_code
+            source.transformers, use_safetensors=None if pickle else True, trust_remote_code=remote_code
         )
     except Exception as err:  # transformers raises OSError, ValueError, EnvironmentError... for these
         raise ModelLoadError(_explain_load_error(source, err)) from err
@@ -177,7 +177,7 @@ def forward(
 
 def answer_rows(
     pairs: list[tuple[str, str]],
-    model: str | ModelSource | None = None,
+    source: ModelSource,
     *,
     top_k: int = 1,
     max_answer_len: int = 30,
@@ -191,7 +191,6 @@ def answer_rows(
     span (:mod:`qa_helpers.decoding`, rule 5). A context without tokens gets no answer ([]). ``forward_fn``
     replaces the torch forward pass (the benchmark plugs ONNX Runtime in here).
     """
-    source = resolve_model(model)
     tokenizer, qa_model = load(source)
     encoded: list[Windows | InputError] = []
     for question, context in pairs:
@@ -221,11 +220,8 @@ def answer_rows(
     ]
 
 
-def window_null_scores(
-    question: str, context: str, model: str | ModelSource | None = None, max_answer_len: int = 30
-) -> list[dict]:
+def window_null_scores(question: str, context: str, source: ModelSource, max_answer_len: int = 30) -> list[dict]:
     """Per window of the context: the characters it holds, its null score and its best span's score (log probabilities, rule 5)."""
-    source = resolve_model(model)
     tokenizer, qa_model = load(source)
     windows = encode(tokenizer, question, context)
     rows, spans = [], windows.context_spans()
@@ -240,9 +236,8 @@ def abstains(row: RowResult, threshold: float) -> bool:
     return row.null_margin is not None and row.null_margin > threshold
 
 
-def logits(question: str, context: str, model: str | ModelSource | None = None) -> TokenLogits:
+def logits(question: str, context: str, source: ModelSource) -> TokenLogits:
     """Tokens, offsets and raw start/end logits of the first window, for plotting."""
-    source = resolve_model(model)
     tokenizer, qa_model = load(source)
     windows = encode(tokenizer, question, context)
     start_logits, end_logits = forward(qa_model, windows.input_ids[:1], windows.token_type_ids[:1], source.precision)[0]

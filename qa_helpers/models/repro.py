@@ -2,7 +2,7 @@
 
 The published model is multilingual BERT fine-tuned on XQuAD-like data in 11 languages. We
 rebuild one the same way from the same parts: Google's pretrained mBERT from Maven Central
-(:mod:`qa_helpers.models.mbert`) plus the LoRA adapter that :mod:`qa_helpers.models.finetune` trained on the
+(:mod:`qa_helpers.models.mbert`) plus the LoRA adapter that :mod:`qa_helpers.finetune` trained on the
 first 40 XQuAD articles, committed in ``qa_helpers/data/repro/`` with the record of its run.
 Building merges the adapter into the weights, saves a transformers folder and exports it to
 ONNX for Spark NLP, so both engines hold the same trained weights. It takes minutes, not the
@@ -17,11 +17,10 @@ import warnings
 from pathlib import Path
 
 from ..config import cache_dir, quiet_transformers
-from ..evaluation.published import PUBLISHED_MBERT_ZERO_SHOT, published_mean
 from .mbert import ensure_mbert, pretrained_qa_model
 from .onnx_export import export_for_spark
 
-__all__ = ["ADAPTER_DIR", "REPRO_DATA", "ReproError", "committed_record", "describe_repro", "ensure_repro", "heldout_table"]
+__all__ = ["ADAPTER_DIR", "REPRO_DATA", "ReproError", "adapter_sha256", "committed_record", "describe_repro", "ensure_repro", "repro_dir"]
 
 REPRO_DATA = Path(__file__).resolve().parents[1] / "data" / "repro"  # the committed adapter and its record
 ADAPTER_DIR = REPRO_DATA / "adapter"
@@ -33,51 +32,26 @@ class ReproError(RuntimeError):
     """The reproduced model cannot be built; the message names the fix."""
 
 
-def _adapter_digest(adapter: Path) -> str:
+def adapter_sha256(adapter: Path = ADAPTER_DIR) -> str:
+    """The sha256 of an adapter's weights file: what names a trained model in records and results."""
     missing = [name for name in ADAPTER_FILES if not (adapter / name).is_file()]
     if missing:
         raise ReproError(
             f"The LoRA adapter in {adapter} is missing {', '.join(missing)}. Restore it from git "
-            "(`git checkout -- qa_helpers/data/repro`), or train one with `python -m qa_helpers finetune "
+            "(`git checkout -- qa_helpers/data/repro`), or train one with `python -m studies finetune "
             "--out <folder>` and copy its adapter/ there; meanwhile QA_MODEL=tiny works offline."
         )
-    digest = hashlib.sha256()
-    for name in ADAPTER_FILES:
-        digest.update((adapter / name).read_bytes())
-    return digest.hexdigest()[:12]
+    return hashlib.sha256((adapter / "adapter_model.safetensors").read_bytes()).hexdigest()
 
 
 def repro_dir(adapter: Path = ADAPTER_DIR) -> Path:
     """The build folder, named after the adapter's contents: a new adapter builds anew."""
-    return cache_dir() / f"repro-v{BUILD_VERSION}-{_adapter_digest(adapter)}"
+    return cache_dir() / f"repro-v{BUILD_VERSION}-{adapter_sha256(adapter)[:12]}"
 
 
 def committed_record() -> dict:
     """The record of the run that trained the committed adapter (settings, time, held-out scores)."""
     return json.loads((REPRO_DATA / "record.json").read_text(encoding="utf-8"))
-
-
-def heldout_table(record: dict | None = None):
-    """Held-out EM/F1 per language under both normalisations, beside published mBERT zero-shot.
-
-    The published numbers come from another training set (English SQuAD): a point of reference.
-    """
-    import pandas as pd
-
-    scores = (record or committed_record())["heldout"]
-    rows = []
-    for lang, s in scores.items():
-        if lang == "mean":
-            f1, em = published_mean([k for k in scores if k != "mean"])
-            published = round(f1, 1), round(em, 1)
-        else:
-            published = PUBLISHED_MBERT_ZERO_SHOT[lang]
-        rows.append({
-            "language": lang, "F1 (squad)": s["squad_f1"], "EM (squad)": s["squad_em"],
-            "F1 (multilingual)": s["multilingual_f1"], "EM (multilingual)": s["multilingual_em"],
-            "published mBERT zero-shot F1 / EM": "{} / {}".format(*published),
-        })
-    return pd.DataFrame(rows)
 
 
 def describe_repro() -> str:

@@ -22,12 +22,12 @@
 """
 from __future__ import annotations
 
-import os
 import warnings
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
+from ..config import model_name
 from . import random_models, repro
 from .precision import check_precision
 
@@ -63,10 +63,16 @@ class ModelSource:
     spark: str | None  # Spark NLP model folder, or SPARK_NLP_NAME for the pretrained download
     onnx: str | None = None  # ONNX export to import into Spark NLP when ``spark`` is missing
     precision: str = "fp32"  # fp32, bf16 or int8 (models.precision); the fields above are the fp32 model's
+    adapter_sha256: str | None = None  # a trained model's adapter (repro): the sha256 of its weights
 
     @property
     def is_real(self) -> bool:
         return self.name == "real"
+
+    @property
+    def fingerprint(self) -> str:
+        """What makes two runs the same model: its name and precision, and its adapter's weights where it has one."""
+        return f"{self.name}, {self.precision}" + (f", adapter {self.adapter_sha256}" if self.adapter_sha256 else "")
 
     def __str__(self) -> str:
         return f"{self.name}: {self.description}" + (f" [run in {self.precision}]" if self.precision != "fp32" else "")
@@ -122,7 +128,7 @@ def offline_source(profile: str) -> ModelSource:
 
 def repro_source() -> ModelSource:
     """The reproduced model (mBERT + the committed adapter), built on first use."""
-    return _folder_source(repro.ensure_repro(), "repro", repro.describe_repro())
+    return replace(_folder_source(repro.ensure_repro(), "repro", repro.describe_repro()), adapter_sha256=repro.adapter_sha256())
 
 
 def _loud(message: str) -> None:
@@ -163,7 +169,7 @@ def _resolve(spec: str) -> ModelSource:
         _loud(
             "QA_MODEL=auto: the Hugging Face hub is out of reach, so this project's OFFLINE REPRODUCTION\n"
             "(repro) is used instead of the published model: same base model, same kind of data,\n"
-            "trained by qa_helpers.models.finetune. Set QA_MODEL=real with internet for the published model."
+            "trained by qa_helpers.finetune. Set QA_MODEL=real with internet for the published model."
         )
         return source
     return _folder_source(Path(spec).expanduser().resolve())
@@ -174,7 +180,7 @@ def resolve_model(model: str | ModelSource | None = None, precision: str | None 
     ``$QA_PRECISION``, else fp32 (a :class:`ModelSource` passed in keeps its own unless ``precision`` is given)."""
     if isinstance(model, ModelSource):
         return model if precision is None else replace(model, precision=check_precision(precision))
-    return replace(_resolve(model or os.environ.get("QA_MODEL") or "real"), precision=check_precision(precision))
+    return replace(_resolve(model or model_name()), precision=check_precision(precision))
 
 
 def describe(model: str | ModelSource | None = None) -> str:

@@ -1,0 +1,35 @@
+"""The committed results: each reads back as its study's typed summary, and none names another model than the committed one."""
+import json
+
+import pytest
+
+import studies
+from qa_helpers.models import repro
+from studies import stored
+from studies.loader import STUDIES
+
+COMMITTED = repro.adapter_sha256()
+
+
+@pytest.mark.parametrize("study", list(STUDIES))
+def test_every_committed_summary_reads_back_as_its_type(study):
+    runs = {"evaluation": ["repro", "repro-int8"]}.get(study, ["repro"])
+    for run in runs:
+        summary = studies.load(study, run)
+        assert isinstance(summary, STUDIES[study][0]) and summary.model.startswith("repro: ")
+
+
+def test_no_committed_result_names_another_adapter():
+    """A result names the adapter that made it (or says it was not recorded); a recipe candidate's record lives in
+    results/recipes/ and names its own."""
+    files = [path for path in stored.RESULTS.rglob("*.json") if "recipes" not in path.parts]
+    assert len(files) > 200
+    for path in files:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        assert "adapter_sha256" in data, path  # every study writes the field
+        if data["adapter_sha256"] is not None:
+            assert data["adapter_sha256"] == COMMITTED, f"{path} was made by adapter {data['adapter_sha256'][:12]}"
+        run_model = data.get("run", {}).get("model", "")
+        assert "adapter" not in run_model or COMMITTED in run_model or run_model.startswith("not recorded"), path
+    for path in (stored.RESULTS / "recipes").rglob("record.json"):
+        assert len(json.loads(path.read_text(encoding="utf-8"))["adapter_sha256"]) == 64
