@@ -112,7 +112,10 @@ def test_a_checkpoint_cut_off_while_being_written_is_not_trusted(tiny, tmp_path)
 @pytest.mark.slow
 def test_held_out_scores_cover_every_language_and_both_normalisations(tiny, tmp_path):
     config = smoke_config(tiny, languages=("en", "zh"))
-    record = ft.finetune(config, tmp_path, progress=False)
+    assert "heldout" not in ft.finetune(config, tmp_path / "unscored", progress=False)  # no scorer, no scores
+    with pytest.raises(ft.FinetuneError, match="needs a scorer"):
+        ft.finetune(config, tmp_path / "curve", progress=False, curve_every=0.5)
+    record = ft.finetune(config, tmp_path / "scored", progress=False, scorer=split_scorer(config))
     assert set(record["heldout"]) == {"en", "zh", "mean"}
     assert set(record["heldout"]["en"]) == {"squad_em", "squad_f1", "multilingual_em", "multilingual_f1"}
     assert all(0 <= v <= 100 for scores in record["heldout"].values() for v in scores.values())
