@@ -2,8 +2,10 @@
 #   make test   environment, jars, tiny model, repro model (fp32 and int8), then pytest (tiny), nbval on every notebook (repro,
 #               recomputed on another CPU code path: tools/cpu_path.py)
 #               and the Colab emulation (colab-check)
-#   make run    environment, jars, tiny model, repro model, then execute every notebook, render HTML to build/ and
-#               check every page in headless Chromium (tools/browser_check.py)
+#   make run    environment, jars, tiny model, repro model, then execute every notebook (copies, in build/executed/),
+#               build the course's website from them into build/site/ (Sphinx, tools/site.py) and check every page in
+#               headless Chromium (tools/browser_check.py)
+#   make site   (optional, about 20 s) the website from the notebooks' stored outputs alone, into build/site/ (GitHub Pages)
 #   make unit   (optional) the fast tier: tests that need neither Spark nor a slow build, in about a minute
 #   make lab    (optional) JupyterLab on the notebooks, with the same cache and model as make
 #   make lint   (optional) ruff and mypy alone (make test runs them too, in tests/test_architecture.py)
@@ -23,7 +25,7 @@ export QA_CACHE ?= $(CURDIR)/.cache
 export QA_XQUAD_DIR ?= $(wildcard $(CURDIR)/../shared/data/xquad)
 export PYTHONHASHSEED = 0
 
-.PHONY: browser test colab-check unit lint readme lab run results bench int8-profile eval-full calibrate no-answer finetune prepare java notebooks constraints clean
+.PHONY: browser site test colab-check unit lint readme lab run results bench int8-profile eval-full calibrate no-answer finetune prepare java notebooks constraints clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -78,8 +80,13 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/mypy
 
 run: prepare
-	QA_MODEL=$${QA_MODEL:-auto} $(PY) -m tools.render notebooks build
-	$(PY) -m tools.browser_check build
+	QA_MODEL=$${QA_MODEL:-auto} $(PY) -m tools.execute notebooks --out build/executed
+	$(PY) -m tools.site build/site --notebooks build/executed
+	$(PY) -m tools.browser_check build/site
+
+# The website from the stored outputs, nothing executed: what GitHub Pages publishes (.github/workflows/pages.yml).
+site: $(VENV)/.installed
+	$(PY) -m tools.site build/site
 
 # Measure every engine path in every precision on the trained offline model, with each path's held-out F1 and the
 # DataFrame path on a standalone cluster; writes results/benchmark/ (read by notebook 8 and README). It resumes the
@@ -133,7 +140,7 @@ finetune: prepare
 
 # Re-execute the notebooks in place with the trained offline model, so their stored outputs are current.
 notebooks: prepare
-	QA_MODEL=repro $(PY) -m tools.render --in-place notebooks
+	QA_MODEL=repro $(PY) -m tools.execute notebooks
 
 constraints: $(VENV)/.installed
 	$(PY) -m pip freeze --exclude-editable > constraints.txt

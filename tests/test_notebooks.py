@@ -22,7 +22,7 @@ def test_notebook_structure(path):
     assert first.startswith("# ") and "What you will learn" in first
     assert colab.badge(path) in first
     code = [c for c in nb.cells if c.cell_type == "code"]
-    assert code[0].source == colab.setup_source()
+    assert code[0].source == colab.setup_source() and code[0].metadata.get("tags") == [colab.SETUP_TAG]  # folded on the website
     assert "source = qa.resolve_model()" in code[1].source and "qa.describe(source)" in code[1].source  # resolved once, printed
     assert code[1].outputs and code[1].outputs[0]["text"].startswith("Active model -> repro: ")  # make notebooks
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")

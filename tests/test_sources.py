@@ -1,5 +1,6 @@
 """Model sources: one variable chooses, folders are recognised, the real path works offline."""
 import shutil
+import warnings
 
 import pytest
 
@@ -60,7 +61,7 @@ def test_real_hub_id_loads_through_from_pretrained_from_a_local_hub_cache(tiny, 
         transformers_engine.load.cache_clear()
 
 
-def test_auto_takes_real_then_repro_then_tiny_and_says_loudly_which(monkeypatch, tiny):
+def test_auto_takes_real_then_repro_then_tiny_and_says_which(monkeypatch, tiny, capsys):
     def no_repro():
         raise sources.ModelLoadError("no adapter here")
 
@@ -69,8 +70,10 @@ def test_auto_takes_real_then_repro_then_tiny_and_says_loudly_which(monkeypatch,
     sources._resolve.cache_clear()
     try:
         monkeypatch.setattr(sources, "repro_source", lambda: stand_in)
-        with pytest.warns(UserWarning, match="OFFLINE REPRODUCTION"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # falling back to a trained model is one plain line, not a warning
             assert qa.resolve_model("auto") == stand_in
+        assert capsys.readouterr().out == "QA_MODEL=auto: the Hugging Face hub is out of reach, so the offline reproduction (repro) answers.\n"
         sources._resolve.cache_clear()
         monkeypatch.setattr(sources, "repro_source", no_repro)
         with pytest.warns(UserWarning, match="(?s)could not be.*no adapter here.*TINY RANDOM"):
@@ -80,6 +83,18 @@ def test_auto_takes_real_then_repro_then_tiny_and_says_loudly_which(monkeypatch,
         assert qa.resolve_model("auto").is_real
     finally:
         sources._resolve.cache_clear()
+
+
+def test_the_hub_probe_is_one_short_silent_try_when_the_host_is_unknown(monkeypatch, tmp_path, capfd):
+    import time
+
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_CACHE", str(tmp_path))  # nothing cached
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", False)
+    monkeypatch.setattr("huggingface_hub.constants.ENDPOINT", "https://no-such-host.invalid")
+    started = time.perf_counter()
+    assert sources.hub_reachable(timeout_s=1.0) is False
+    assert time.perf_counter() - started < 5  # a download attempt retries for about 23 s
+    assert capfd.readouterr() == ("", "")
 
 
 def test_spark_settings_come_from_the_environment_in_one_place(monkeypatch):

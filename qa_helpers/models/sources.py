@@ -15,17 +15,19 @@
 - ``tiny``: the small random model that :mod:`qa_helpers.models.random_models` builds offline
   for tests.
 - ``auto``: the real model when the hub answers, else ``repro`` when it can be built, else
-  ``tiny``; a loud warning says which it took.
+  ``tiny``; one printed line says when it falls back to ``repro``, a loud warning when to ``tiny``.
 
 ``QA_PRECISION`` (or ``precision=``) runs any of them in fp32 (default), bf16 or int8
 (:mod:`qa_helpers.models.precision`).
 """
 from __future__ import annotations
 
+import socket
 import warnings
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlparse
 
 from ..config import model_name
 from . import random_models, repro
@@ -135,12 +137,22 @@ def _loud(message: str) -> None:
     warnings.warn("\n" + "!" * 72 + "\n" + message + "\n" + "!" * 72, stacklevel=4)
 
 
-def hub_reachable() -> bool:
-    """Can the real model's config be fetched (or is it already in the local cache)?"""
-    try:
-        from huggingface_hub import hf_hub_download
+def hub_reachable(timeout_s: float = 3.0) -> bool:
+    """Can the real model's config be fetched, or is it already in the local cache?
 
-        hf_hub_download(HUB_ID, "config.json", etag_timeout=5)
+    One short, silent try: a machine without internet learns it in at most ``timeout_s`` seconds, with none of
+    the retries and messages a download attempt prints.
+    """
+    from huggingface_hub import constants, hf_hub_download, try_to_load_from_cache
+
+    if isinstance(try_to_load_from_cache(HUB_ID, "config.json"), str):
+        return True
+    endpoint = urlparse(constants.ENDPOINT)
+    if constants.HF_HUB_OFFLINE or endpoint.hostname is None:
+        return False
+    try:
+        socket.create_connection((endpoint.hostname, endpoint.port or 443), timeout=timeout_s).close()
+        hf_hub_download(HUB_ID, "config.json", etag_timeout=timeout_s)
         return True
     except Exception:  # offline, DNS failure, proxy, rate limit: all mean "not now"
         return False
@@ -166,11 +178,7 @@ def _resolve(spec: str) -> ModelSource:
                 "meaningless. Set QA_MODEL=real with\ninternet, or point QA_MODEL at a local model folder."
             )
             return offline_source("tiny")
-        _loud(
-            "QA_MODEL=auto: the Hugging Face hub is out of reach, so this project's OFFLINE REPRODUCTION\n"
-            "(repro) is used instead of the published model: same base model, same kind of data,\n"
-            "trained by qa_helpers.finetune. Set QA_MODEL=real with internet for the published model."
-        )
+        print("QA_MODEL=auto: the Hugging Face hub is out of reach, so the offline reproduction (repro) answers.")
         return source
     return _folder_source(Path(spec).expanduser().resolve())
 
