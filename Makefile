@@ -89,7 +89,7 @@ site: $(VENV)/.installed
 	$(PY) -m tools.site build/site
 
 # Measure every engine path in every precision on the trained offline model, with each path's held-out F1 and the
-# DataFrame path on a standalone cluster; writes results/benchmark/ (read by notebook 8 and README). It resumes the
+# DataFrame path on a standalone cluster; writes results/benchmark/ (read by notebook 9 and README). It resumes the
 # held-out runs where it stopped.
 bench: prepare
 	$(PY) -m studies bench --model repro --out results/benchmark
@@ -108,13 +108,13 @@ eval-full: prepare
 	$(PY) -m studies evaluate --model repro --out results/evaluation/repro$(if $(filter-out fp32,$(QA_PRECISION)),-$(QA_PRECISION)) --resume
 	$(PY) -m tools.readme
 
-# What a score means (notebook 7): both engines on the held-out articles, each answer's score against whether it is
+# What a score means (notebook 8): both engines on the held-out articles, each answer's score against whether it is
 # right; reliability tables, ECE and a threshold in results/calibration/repro/. It resumes where it stopped.
 calibrate: prepare
 	$(PY) -m studies calibrate --model repro --out results/calibration/repro --resume
 	$(PY) -m tools.readme
 
-# No answer (notebook 7): the held-out questions and unanswerable twins built from their own articles, in both
+# No answer (notebook 8): the held-out questions and unanswerable twins built from their own articles, in both
 # engines; thresholds chosen on articles 41-44, measured on 45-48 (results/no_answer/repro/). It resumes.
 no-answer: prepare
 	$(PY) -m studies no-answer --model repro --out results/no_answer/repro --resume

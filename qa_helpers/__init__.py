@@ -4,6 +4,7 @@ Start here: ``qa.answer(question, context, engine="transformers" | "spark")``. T
 chapters call; the subpackages show the design, each floor importing only the floors below it:
 
 - ``config``, ``results``, ``validation``, ``examples``, ``xquad``, ``metrics``: settings, result types, data and scores;
+  ``installing``: Spark NLP on demand (the engineering track);
 - ``models``: where models come from (resolution, offline builders, Maven, ONNX export, precision);
 - ``engines``: transformers and Spark NLP behind one interface; ``decoding``: spans from logits;
 - ``api``: the door (one call, either engine); ``analysis``: the engines compared, the languages toured, logits drawn;
@@ -19,6 +20,7 @@ from .api import answer, answer_batch, answer_dataframe, logits
 from .decoding import masked_softmax, softmax_positions, top_spans
 from .engines import spark_engine, spark_rules, transformers_engine
 from .engines.spark_session import get_spark
+from .installing import install_spark, say_if_restart_needed
 from .examples import LANGUAGES, Example, model_card_examples, multilingual_examples
 from .models import mbert, repro
 from .models.onnx_export import export_for_spark
@@ -31,7 +33,7 @@ __all__ = [
     # answering, with either engine
     "answer", "answer_batch", "answer_dataframe", "logits", "Answer", "RowResult", "TokenLogits", "InputError",
     # which model
-    "ModelLoadError", "ModelSource", "describe", "resolve_model", "export_for_spark", "get_spark",
+    "ModelLoadError", "ModelSource", "describe", "resolve_model", "export_for_spark", "get_spark", "install_spark",
     # examples and data
     "LANGUAGES", "Example", "model_card_examples", "multilingual_examples", "SPLITS", "load_xquad", "long_documents",
     "split_label",
@@ -41,3 +43,5 @@ __all__ = [
     "transformers_engine", "spark_engine", "spark_rules", "compare", "multilingual", "plotting", "metrics", "mbert",
     "repro", "finetune",
 ]
+
+say_if_restart_needed()  # after a Colab set-up cell that replaced a module this session had imported

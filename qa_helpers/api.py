@@ -37,7 +37,7 @@ def answer(
     ``engine="spark"`` runs the Spark NLP pipeline (one answer; ``max_answer_len`` does not
     apply, Spark NLP has no such limit). Every answer satisfies ``context[a.start:a.end] == a.text``.
     With ``no_answer_threshold`` the result is [] when the engine's "no answer" rule fires
-    (``engine.abstains``: transformers' null-score margin in log probability, Spark NLP's score; notebook 7).
+    (``engine.abstains``: transformers' null-score margin in log probability, Spark NLP's score; notebook 8).
     Raises TypeError for non-text and InputError (a ValueError) for empty text or a question
     that fills more than half of the model's window; see README, "Robustness".
     """

@@ -1,6 +1,6 @@
 """Fine-tune multilingual BERT for extractive QA on XQuAD (the driver with its command line: ``python -m studies finetune``).
 
-The recipe, step by step (notebook 9 walks through it):
+The recipe, step by step (notebook 10 walks through it):
 
 1. Data: XQuAD in all 11 languages, split by article (:data:`qa_helpers.xquad.SPLITS`): the
    first 40 articles train, the last 8 are held out in every language.

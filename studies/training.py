@@ -1,6 +1,6 @@
 """Train the adapter behind ``repro`` and score it: ``python -m studies finetune``.
 
-The recipe itself (windows, labels, LoRA, the loop, checkpoints) is :mod:`qa_helpers.finetune`, the one notebook 9
+The recipe itself (windows, labels, LoRA, the loop, checkpoints) is :mod:`qa_helpers.finetune`, the one notebook 10
 builds. This driver adds what a run needs around it: the command line, and the scores of the model on its
 split (``dev`` when choosing a recipe on articles 1-36, else the held-out articles 41-48), at the end and,
 with ``--curve-every``, while it trains (the learning curve).

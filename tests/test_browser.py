@@ -54,10 +54,13 @@ def test_every_stored_figure_is_on_its_page_and_the_set_up_cell_is_folded(built)
         assert "tag_hide-cell" in page and "colab-badge.svg" not in page  # the theme's Colab button replaces the badge
 
 
-def test_the_landing_page_lists_every_chapter_in_course_order():
-    toctree = re.search(r"```\{toctree\}\n(.*?)```", (ROOT / "docs" / "index.md").read_text(encoding="utf-8"), re.S).group(1)
-    entries = [line.removeprefix("/notebooks/") for line in toctree.splitlines() if line.startswith("/")]
-    assert entries == list(course.CHAPTERS) == [p.stem for p in NOTEBOOKS]
+def test_the_landing_page_lists_every_chapter_in_its_track_in_course_order():
+    landing = (ROOT / "docs" / "index.md").read_text(encoding="utf-8")
+    toctrees = {m.group(1): m.group(2) for m in re.finditer(r"```\{toctree\}\n:caption: (.*?)\n(.*?)```", landing, re.S)}
+    for caption, track in (("Core track", course.CORE), ("Engineering track", course.ENGINEERING)):
+        entries = [line.removeprefix("/notebooks/") for line in toctrees[caption].splitlines() if line.startswith("/")]
+        assert entries == [stem for stem, chapter in course.CHAPTERS.items() if chapter.track == track]
+    assert list(course.CHAPTERS) == [p.stem for p in NOTEBOOKS] and "teaching" in toctrees["For teachers"]
 
 
 def test_every_notebook_starts_with_its_chapter_number():

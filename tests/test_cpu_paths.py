@@ -51,7 +51,7 @@ TOLERANCE = {"fp32": 0.002, "bf16": 0.03, "int8": 0.03}  # int8 and bf16 kernels
 
 
 def stored_precision_rows() -> list[tuple[str, str, str, float]]:
-    nb = nbformat.read(ROOT / "notebooks" / "08_performance.ipynb", as_version=4)
+    nb = nbformat.read(ROOT / "notebooks" / "09_performance.ipynb", as_version=4)
     cell = next(c for c in nb.cells if c.cell_type == "code" and PRECISION_CELL in c.source)
     assert "nbval-ignore-output" in cell.metadata.get("tags", [])  # machine-dependent: checked here instead
     table = next(o for o in cell.outputs if o.get("output_type") == "execute_result")["data"]["text/plain"]

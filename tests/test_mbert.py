@@ -4,7 +4,7 @@ import pytest
 from qa_helpers.models import mbert
 from qa_helpers.models.tf_checkpoint import read_index
 
-# Where the pretrained model ranks the expected word first (notebook 9 shows all 11 probes).
+# Where the pretrained model ranks the expected word first (notebook 10 shows all 11 probes).
 TOP1_LANGUAGES = ["en", "es", "de", "el", "vi", "zh", "hi"]
 
 

@@ -13,8 +13,10 @@ from tools.colab_runtime import RUNTIME_PINS, normalise, read_pins
 
 def requirements(group: str = "all") -> list[Requirement]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    runtime, dev = project["dependencies"], project["optional-dependencies"]["dev"]
-    return [Requirement(spec) for spec in (runtime if group == "runtime" else runtime + dev)]
+    groups = {"core": project["dependencies"], "spark": project["optional-dependencies"]["spark"],
+              "dev": [spec for spec in project["optional-dependencies"]["dev"] if not spec.startswith("qa_helpers")]}
+    specs = {"runtime": groups["core"] + groups["spark"], "all": groups["core"] + groups["spark"] + groups["dev"]}.get(group, groups.get(group))
+    return [Requirement(spec) for spec in specs]
 
 
 def test_constraints_meet_every_requirement_and_environment_yml_repeats_their_pins():
@@ -35,6 +37,13 @@ def test_the_ranges_admit_what_colab_preinstalls_except_pyspark():
     assert all(name in colab for name in KEPT)
     outside = {normalise(r.name) for r in requirements("runtime") if normalise(r.name) in colab and not r.specifier.contains(colab[normalise(r.name)])}
     assert outside == {"pyspark"}
+
+
+def test_the_core_installs_no_spark_and_the_spark_extra_adds_pyspark_spark_nlp_and_nlu():
+    assert {normalise(r.name) for r in requirements("spark")} == {"pyspark", "spark-nlp", "nlu"}
+    assert not {normalise(r.name) for r in requirements("core")} & {"pyspark", "spark-nlp", "nlu"}
+    dev = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["dev"]
+    assert "qa_helpers[spark]" in dev  # make installs both tracks
 
 
 def test_ci_runs_exactly_the_readme_test_command():

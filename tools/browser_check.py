@@ -33,7 +33,7 @@ __all__ = ["GLYPH_SCRIPT", "SEARCH_WORDS", "broken_links", "check_page", "check_
 
 PHONE_WIDTH = 390
 # Words a reader may look for, in three scripts, each in notebook 5's stored outputs or prose.
-SEARCH_WORDS = {"el": "Μπέρκλεϊ", "ar": "كلارا", "zh": "伯克利"}
+SEARCH_WORDS = {"el": "Μπέρκλεϊ", "ar": "لندن", "zh": "伯克利"}
 BAD_OUTPUT = re.compile(r"Traceback \(most recent call last\)|Retrying in \d|\bRetry \d+/\d+|\w*Warning: |!{20}")
 
 GLYPH_SCRIPT = r"""

@@ -14,6 +14,7 @@ from pathlib import Path
 import nbformat
 
 from tools import ROOT
+from tools.course import needs_spark
 
 SETUP_MARKER = "# Colab set-up"
 SETUP_TAG = "hide-cell"  # the website folds the set-up cell away behind a toggle (myst-nb's tag)
@@ -31,40 +32,24 @@ def badge(notebook: Path) -> str:
     return f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({target})"
 
 
-def install_target() -> str:
-    """What the set-up cell installs: the package from the repository's main branch."""
-    return f"qa_helpers @ git+{repository_url()}"
+def install_target(spark: bool = False) -> str:
+    """What the set-up cell installs: the package from the repository's main branch, with Spark NLP for ``spark``."""
+    return f"qa_helpers{'[spark]' if spark else ''} @ git+{repository_url()}"
 
 
-def setup_source() -> str:
-    """The first code cell of every notebook: in Colab, install what Colab lacks and point Spark at its Java.
+def setup_source(spark: bool = False) -> str:
+    """The first code cell of every notebook: in Colab, install the course's package; elsewhere, nothing.
 
-    It keeps Colab's own torch, transformers, numpy and pandas (pyproject.toml's ranges admit them),
-    prints pip's downloads as it goes, and says in one line when a restart is needed. Elsewhere it
-    does nothing. ``make colab-check`` runs this very cell in an emulated Colab.
+    The core track's cell installs the package alone (Colab keeps its own torch, transformers, numpy and pandas,
+    which pyproject.toml's ranges admit); the engineering track's adds the ``spark`` extra. Spark finds Colab's Java
+    itself (``qa.get_spark``), and ``import qa_helpers`` says in one line when a restart is due.
+    ``make colab-check`` runs this very cell in an emulated Colab.
     """
-    return f'''{SETUP_MARKER}: installs this project and what Colab lacks (PySpark 3.5, Spark NLP, ONNX Runtime), keeps
-# Colab's torch and transformers, and points Spark at Colab's Java 21. Elsewhere it does nothing.
+    what = "this course's package and Spark NLP" if spark else "this course's package"
+    return f'''{SETUP_MARKER}: installs {what}; elsewhere it does nothing.
 import sys
 if "google.colab" in sys.modules:
-    import collections, importlib.metadata, importlib.util, os, shutil, subprocess
-    if importlib.util.find_spec("qa_helpers") is None:
-        print("Installing qa_helpers and what Colab lacks (about 400 MB, most of it PySpark)...", flush=True)
-        pip = subprocess.Popen([sys.executable, "-m", "pip", "install", "--progress-bar", "off", "{install_target()}"],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        tail = collections.deque(maxlen=30)
-        for line in pip.stdout:
-            tail.append(line)
-            if line.lstrip().startswith(("Downloading", "Successfully installed")) or "which is incompatible" in line:
-                print(line.strip(), flush=True)
-        if pip.wait():
-            raise RuntimeError("pip could not install qa_helpers:\\n" + "".join(tail))
-    if shutil.which("java"):
-        os.environ.setdefault("JAVA_HOME", os.path.dirname(os.path.dirname(os.path.realpath(shutil.which("java")))))
-    os.environ["PYSPARK_PYTHON"] = sys.executable  # Spark's Python workers must run this kernel's Python
-    changed = [m for m in ("numpy", "pandas", "torch", "transformers") if m in sys.modules and sys.modules[m].__version__ != importlib.metadata.version(m)]
-    if changed:
-        print(f"Restart the session (Runtime > Restart session) and run the notebook again: {{', '.join(changed)}} changed.")'''
+    %pip install --quiet "{install_target(spark)}"'''
 
 
 def sync(notebook: Path) -> bool:
@@ -76,7 +61,7 @@ def sync(notebook: Path) -> bool:
     title.source = "\n".join([lines[0], "", badge(notebook), *lines[1:]]).replace("\n\n\n", "\n\n")
     for cell in nb.cells:
         if cell.cell_type == "code" and cell.source.startswith(SETUP_MARKER):
-            cell.source = setup_source()
+            cell.source = setup_source(needs_spark(notebook.stem))
             cell.metadata["tags"] = [SETUP_TAG]
     if nbformat.writes(nb) == before:
         return False

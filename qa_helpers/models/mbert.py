@@ -41,7 +41,7 @@ CONFIG = dict(
     vocab_size=119_547, hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072,
     hidden_act="gelu", max_position_embeddings=MAX_POSITIONS, type_vocab_size=2, layer_norm_eps=1e-12, pad_token_id=0,
 )
-# One masked word per language that the pretrained model should know ("capital" in most); notebook 9
+# One masked word per language that the pretrained model should know ("capital" in most); notebook 10
 # shows its top guesses for each, and the tests hold it to the languages where it ranks first.
 MASK_PROBES = {
     "en": ("Paris is the [MASK] of France.", "capital"),
