@@ -179,7 +179,7 @@ def run_times_table(report: dict, measured_on: str) -> str:
     setup = report["setup"]
     rows = []
     for stem, chapter in CHAPTERS.items():
-        minutes = seconds[stem] / 60
+        minutes = seconds.get(stem, seconds.get(f"{stem}.core", 0.0)) / 60  # core notebooks ran as .core copies
         if stem == "01_quickstart":
             time = f"{seconds[stem + '.core'] / 60:.1f} (first half), {minutes:.1f} (whole)"
         else:
