@@ -67,8 +67,12 @@ def replaced_modules() -> list[str]:
         except importlib.metadata.PackageNotFoundError:
             return None
 
+    def public(version: str | None) -> str | None:
+        """Without the local part: PyPI's torch says "2.15.0+cu132" in ``__version__`` and "2.15.0" in its metadata."""
+        return version.split("+")[0] if version else None
+
     return [name for name in KEPT
-            if name in sys.modules and getattr(sys.modules[name], "__version__", None) not in (None, installed(name))]
+            if name in sys.modules and public(getattr(sys.modules[name], "__version__", None)) not in (None, public(installed(name)))]
 
 
 def say_if_restart_needed() -> None:

@@ -29,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -53,7 +54,7 @@ from .report import markdown_table
 __all__ = [
     "FROM_FULL_RUN", "PATHS", "REFERENCE", "ROUNDS", "WORKLOAD_LANGS", "BenchmarkReport", "Bound", "ClusterRun", "PathResult",
     "answer_texts", "cluster_scaling", "heldout_f1", "int8_gflops", "int8_tradeoff", "interleaved_seconds", "main",
-    "matmul_gflops", "naive_answer", "onnx_forward", "ort_answerer", "plot_report", "run", "timed", "workload",
+    "matmul_gflops", "naive_answer", "onnx_forward", "ort_answerer", "plot_report", "plot_tradeoff", "run", "timed", "workload",
     "workload_gflop", "write_report",
 ]
 
@@ -458,8 +459,40 @@ def plot_report(report: BenchmarkReport):
         ax.axvline(bound.examples_per_s, color=colours[precision], linestyle="--", linewidth=1,
                    label=f"{precision} hardware bound ({bound.gflops:.0f} GFLOP/s)")
     ax.set_xlabel("examples / s (higher is better)")
-    ax.set_title(f"{report.workload}\n{report.date}", fontsize=9)
+    ax.set_title(f"{textwrap.fill(report.workload, 90)}\n{report.date}", fontsize=9)
     ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_tradeoff(report: BenchmarkReport):
+    """Speed against held-out F1, one numbered point per path measured for both (the key names them, so that no label
+    covers another): the trade-off a reader chooses on."""
+    import matplotlib.pyplot as plt
+
+    colours = {"fp32": "#1f77b4", "bf16": "#ff7f0e", "int8": "#2ca02c"}
+    scored = [(r, r.heldout_f1) for r in report.results if r.heldout_f1 is not None]
+    if not scored:
+        raise ValueError("this benchmark report has no held-out F1: run it with held-out scoring (make bench)")
+    paths = [r for r, _ in scored]
+    fig, ax = plt.subplots(figsize=(10, 4.8))
+    for precision, colour in colours.items():
+        chosen = [(r.examples_per_s, f1) for r, f1 in scored if r.precision == precision]
+        ax.scatter([x for x, _ in chosen], [y for _, y in chosen], color=colour, label=precision, s=40)
+    placed: list[tuple[float, float]] = []
+    for number, (r, f1) in enumerate(scored, 1):
+        near = sum(abs(y - f1) < 0.6 and abs(x - r.examples_per_s) < 0.6 for x, y in placed)
+        ax.annotate(str(number), (r.examples_per_s, f1), xytext=(6 + 10 * near, 4), textcoords="offset points",
+                    fontsize=10)  # close points get their numbers side by side
+        placed.append((r.examples_per_s, f1))
+    key = "\n".join(f"{number}  {r.path}" for number, r in enumerate(paths, 1))
+    ax.text(1.02, 1.0, key, transform=ax.transAxes, va="top", fontsize=9, family="monospace")
+    ax.set_xlabel("examples / s (higher is better)")
+    ax.set_ylabel("held-out F1, SQuAD rules (higher is better)")
+    ax.set_xlim(0, max(r.examples_per_s for r in paths) * 1.15)
+    ax.set_title(textwrap.fill(f"speed: {report.workload}", 110) + "\n" + textwrap.fill(f"F1: {report.heldout}", 110),
+                 fontsize=9, loc="left")
+    ax.legend(title="precision", fontsize=9, loc="lower right")
     fig.tight_layout()
     return fig
 

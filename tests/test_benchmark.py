@@ -55,3 +55,23 @@ def test_held_out_f1_scores_every_language_and_resumes_from_its_files(tiny, tmp_
     assert benchmark.heldout_f1("made up", refuse, tiny, tmp_path, False) == 100.0
     another_model = replace(tiny, name="another")  # files of another model are not trusted
     assert benchmark.heldout_f1("made up", lambda pairs: [""] * len(pairs), another_model, tmp_path, False) == 0.0
+
+
+def test_the_tradeoff_picture_has_one_point_per_path_scored_and_needs_a_score():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    report = stored.read(benchmark.BenchmarkReport, "benchmark/results.json")
+    scored = [r for r in report.results if r.heldout_f1 is not None]
+    fig = benchmark.plot_tradeoff(report)
+    points = sorted((float(x), float(y)) for c in fig.axes[0].collections for x, y in c.get_offsets())
+    assert points == sorted((r.examples_per_s, r.heldout_f1) for r in scored) and len(points) >= 2
+    labels = [t.get_text() for t in fig.axes[0].texts]
+    assert labels[:-1] == [str(k) for k in range(1, len(scored) + 1)]  # a number per point, then the key
+    assert labels[-1].splitlines() == [f"{k}  {r.path}" for k, r in enumerate(scored, 1)]
+    plt.close(fig)
+    unscored = replace(report, results=[replace(r, heldout_f1=None) for r in report.results])
+    with pytest.raises(ValueError, match="no held-out F1"):
+        benchmark.plot_tradeoff(unscored)

@@ -50,6 +50,9 @@ def test_importing_the_package_says_in_one_line_when_a_restart_is_needed(monkeyp
     monkeypatch.setattr(installing, "KEPT", ("numpy",))  # other tests may stand in for other modules
     installing.say_if_restart_needed()
     assert capsys.readouterr().out == ""
+    monkeypatch.setattr(numpy, "__version__", f"{numpy.__version__}+cpu")  # a local build tag is the same release
+    installing.say_if_restart_needed()
+    assert capsys.readouterr().out == ""
     monkeypatch.setattr(numpy, "__version__", "0.1")  # as if pip had replaced an imported numpy
     installing.say_if_restart_needed()
     assert capsys.readouterr().out == "Restart the session (Runtime > Restart session) and run the notebook again: numpy changed.\n"

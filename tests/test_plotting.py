@@ -33,9 +33,15 @@ def test_token_plot_has_one_bar_pair_per_token_and_span_plot_boxes_the_best_span
     tl = qa.logits(ex.question, ex.context, model=tiny)
     fig = plotting.plot_token_logits(tl)
     ax = fig.axes[0]
-    assert len(ax.patches) >= 2 * len(tl.tokens) and [t.get_text() for t in ax.get_xticklabels()] == tl.tokens
+    assert len(ax.patches) >= 2 * len(tl.tokens)
+    assert [t.get_text() for t in ax.get_xticklabels()] == [plotting.token_label(t) for t in tl.tokens]
+    (i, j, _), = qa.top_spans(tl.start_logits, tl.end_logits, tl.context_mask)
+    answer_colour = matplotlib.colors.to_rgba(plotting.REGION_COLOURS["answer"])
+    bands = [p for p in ax.patches if p.get_facecolor() == answer_colour]
+    assert len(bands) == j + 1 - i  # the decoded answer's tokens, and no others, are marked
     plt.close(fig)
     fig = plotting.plot_span_scores(tl, max_answer_len=3)
+    assert isinstance(fig.axes[0].images[0].norm, matplotlib.colors.LogNorm)  # the runners-up must show
     image = fig.axes[0].images[0].get_array()
     n = int(tl.context_mask.sum())
     assert image.shape == (n, n) and image.mask[np.tril_indices(n, -1)].all() and image.mask[0, 3]
@@ -51,3 +57,23 @@ def test_matplotlib_shapes_complex_scripts():
     from matplotlib import ft2font
 
     assert getattr(ft2font, "__libraqm_version__", "")
+
+
+def test_token_labels_give_combining_marks_a_base_and_keep_hashes_left_of_arabic():
+    assert plotting.token_label("Berkeley") == "Berkeley" and plotting.token_label("##") == "##"
+    assert plotting.token_label("##ley") == "\u200e##ley"
+    assert plotting.token_label("##ँ") == "\u200e##\u25cc\u0901"  # Hindi candrabindu: a mark with no letter
+    assert plotting.token_label("##ัน") == "\u200e##\u25ccัน"  # a Thai vowel sign
+    assert plotting.token_label("##ن") == "\u200e##ن"  # a left-to-right mark first: the '##' stays on the left
+
+
+def test_attribution_plot_has_one_bar_per_token_and_refuses_a_wrong_length(tiny):
+    ex = qa.model_card_examples()[0]
+    tl = qa.logits(ex.question, ex.context, model=tiny)
+    shares = np.linspace(-1, 1, len(tl.tokens))
+    fig = plotting.plot_token_attributions(tl, shares)
+    heights = [p.get_height() for p in fig.axes[0].patches if p.get_width() == pytest.approx(0.6)]
+    assert heights == pytest.approx(list(shares))
+    plt.close(fig)
+    with pytest.raises(ValueError, match="attributions for"):
+        plotting.plot_token_attributions(tl, shares[:-1])

@@ -25,20 +25,22 @@ CHAPTERS = {
                                        "span search and stride windows, written in cells and checked against the library", CORE),
     "03_spark_nlp_pipeline": Chapter("The Spark NLP pipeline", "the annotators and their parameters, DataFrames, LightPipeline, offline "
                                      "saving, ONNX import with logit parity, Scala, the NLU one-liner", ENGINEERING),
-    "04_visualising_logits": Chapter("Visualising logits", "per-token start/end logits, the span-score matrix, questions compared, "
-                                     "7 scripts side by side, font coverage, the answer highlighted in its text, ask your own question", CORE),
+    "04_visualising_logits": Chapter("Visualising logits", "per-token start/end logits, the span-score matrix on a log scale, questions "
+                                     "compared, 7 scripts side by side, attributions by integrated gradients (Captum), the answer "
+                                     "highlighted in its text, ask your own question", CORE),
     "05_multilingual_tour": Chapter("Multilingual tour", "four facts in 11 languages, tokenisation per script, a cross-lingual "
                                     "question x context grid", CORE),
-    "06_two_engines": Chapter("Two engines", "agreement measured, logits on identical ids, every difference explained (Spark NLP's "
-                              "tokenizer and decoding, answers past its 512 pieces), Spark NLP reproduced from torch logits", ENGINEERING),
+    "06_two_engines": Chapter("Two engines", "agreement measured (by language, on held-out questions), logits on identical ids, every "
+                              "difference explained (Spark NLP's tokenizer and decoding, answers past its 512 pieces), Spark NLP "
+                              "reproduced from torch logits", ENGINEERING),
     "07_evaluation_xquad": Chapter("Evaluation on XQuAD", "EM and F1 with two normalisations, per language, on held-out "
                                    "articles with 95% intervals, next to published mBERT numbers; kinds of errors per language", CORE),
     "08_scores_and_no_answer": Chapter("Scores and no answer", "what a score means (reliability, ECE, a threshold measured "
                                        "on held-out data); the null score, unanswerable questions, and when to say no answer", CORE),
-    "09_performance": Chapter("Performance", "speed and quality of every path in fp32, bf16 and int8, which engine and precision "
-                              "when, and Spark NLP on a real standalone cluster", ENGINEERING),
+    "09_performance": Chapter("Performance", "speed and quality of every path in fp32, bf16 and int8, why the tutorial loop loses "
+                              "answers, speed against F1, which engine and precision when, and Spark NLP on a real standalone cluster", ENGINEERING),
     "10_how_the_model_was_made": Chapter("How the model was made", "what pretrained mBERT knows, the split by article, windows and "
-                                         "labels, LoRA, the fine-tuning run and its held-out scores", CORE),
+                                         "labels from offsets (written in cells), LoRA, the fine-tuning run and its held-out scores", CORE),
 }
 
 

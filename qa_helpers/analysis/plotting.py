@@ -8,6 +8,7 @@ letters join and run right to left and Devanagari vowel signs sit where they bel
 from __future__ import annotations
 
 import importlib
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,8 +18,8 @@ from ..decoding import span_score_matrix, top_spans
 from ..results import TokenLogits
 
 __all__ = [
-    "FONT_PACKAGES", "REGION_COLOURS", "font_files", "missing_glyphs", "plot_span_scores", "plot_token_logits",
-    "top_span_table", "use_multilingual_fonts",
+    "FONT_PACKAGES", "REGION_COLOURS", "font_files", "missing_glyphs", "plot_span_scores", "plot_token_attributions",
+    "plot_token_logits", "token_label", "top_span_table", "use_multilingual_fonts",
 ]
 
 # Python packages that carry the fonts, and the family each provides.
@@ -29,7 +30,10 @@ FONT_PACKAGES = {
     "fontpkg_noto_sans_thai": "Noto Sans Thai",
     "cvttf_NotoSansCJK_Regular": "Noto Sans CJK TC",  # all CJK ideographs, simplified ones too
 }
-REGION_COLOURS = {"question": "#fde9c9", "context": "#dcefdc", "special": "#e6e6e6"}
+REGION_COLOURS = {"question": "#fde9c9", "context": "#dcefdc", "special": "#e6e6e6", "answer": "#8fce8f"}
+LOWEST_SHOWN_SCORE = 1e-6  # the span matrix's log colour scale starts here; lower scores share its darkest colour
+LEFT_TO_RIGHT_MARK = "\u200e"
+DOTTED_CIRCLE = "\u25cc"  # the usual stand-in for the letter a combining mark would sit on
 
 
 def font_files() -> dict[str, list[Path]]:
@@ -69,12 +73,31 @@ def missing_glyphs(text: str) -> set[str]:
     return {c for c in text if not c.isspace() and ord(c) not in covered}
 
 
-def _regions(tl: TokenLogits) -> list[str]:
-    return ["special" if s is None else "question" if s == 0 else "context" for s in tl.sequence_ids]
+def token_label(token: str) -> str:
+    """A word piece as a plot label that draws it as the tokenizer wrote it, in every script.
+
+    A continuation piece that starts with a combining mark (a Hindi vowel sign, a Thai tone mark) gets a dotted
+    circle for the mark to sit on, instead of the last '#'; a left-to-right mark keeps '##' on the left of an
+    Arabic piece, where the bidirectional algorithm would otherwise move it.
+    """
+    if not token.startswith("##") or len(token) == 2:
+        return token
+    rest = token[2:]
+    if unicodedata.category(rest[0]) in ("Mn", "Mc"):
+        rest = DOTTED_CIRCLE + rest
+    return f"{LEFT_TO_RIGHT_MARK}##{rest}"
 
 
-def plot_token_logits(tl: TokenLogits, title: str = "", ax=None, legend: bool = True):
-    """Start and end logit of every token, with the question, context and special tokens shaded."""
+def _regions(tl: TokenLogits, max_answer_len: int) -> list[str]:
+    regions = ["special" if s is None else "question" if s == 0 else "context" for s in tl.sequence_ids]
+    best = top_spans(tl.start_logits, tl.end_logits, tl.context_mask, max_answer_len=max_answer_len)
+    for i, j, _ in best:
+        regions[i:j + 1] = ["answer"] * (j + 1 - i)
+    return regions
+
+
+def plot_token_logits(tl: TokenLogits, title: str = "", ax=None, legend: bool = True, max_answer_len: int = 30):
+    """Start and end logit of every token, with the question, context, special tokens and the decoded answer shaded."""
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
@@ -82,28 +105,52 @@ def plot_token_logits(tl: TokenLogits, title: str = "", ax=None, legend: bool = 
     if ax is None:
         _, ax = plt.subplots(figsize=(max(6.0, 0.38 * len(tl.tokens)), 3.2))
     x = np.arange(len(tl.tokens))
-    for i, region in enumerate(_regions(tl)):
+    for i, region in enumerate(_regions(tl, max_answer_len)):
         ax.axvspan(i - 0.5, i + 0.5, color=REGION_COLOURS[region], zorder=0)
     ax.bar(x - 0.2, tl.start_logits, width=0.4, label="start logit", color="#1f77b4", zorder=2)
     ax.bar(x + 0.2, tl.end_logits, width=0.4, label="end logit", color="#d62728", zorder=2)
     ax.axhline(0, color="black", linewidth=0.6)
-    ax.set_xticks(x, tl.tokens, rotation=90, fontsize=9)
+    ax.set_xticks(x, [token_label(t) for t in tl.tokens], rotation=90, fontsize=9)
     ax.set_xlim(-0.5, len(tl.tokens) - 0.5)
     ax.set_ylabel("logit")
     regions = [Patch(color=c, label=name) for name, c in REGION_COLOURS.items()]
     handles, _ = ax.get_legend_handles_labels()
     if legend:
         ax.legend(
-            handles=handles + regions, ncol=5, fontsize=8, loc="upper left", bbox_to_anchor=(0, 1.22), frameon=False
+            handles=handles + regions, ncol=6, fontsize=9, loc="upper left", bbox_to_anchor=(0, 1.24), frameon=False
         )
     if title:
         ax.set_title(title, loc="right", fontsize=10)
     return ax.figure
 
 
-def plot_span_scores(tl: TokenLogits, max_answer_len: int = 30, title: str = "", ax=None):
-    """The start x end score matrix over context tokens: invalid spans grey, the best span boxed."""
+def plot_token_attributions(tl: TokenLogits, attributions: np.ndarray, title: str = "", ax=None):
+    """Each token's share of one logit (integrated gradients, notebook 4), over the regions of :func:`plot_token_logits`."""
     import matplotlib.pyplot as plt
+
+    use_multilingual_fonts()
+    if len(attributions) != len(tl.tokens):
+        raise ValueError(f"{len(attributions)} attributions for {len(tl.tokens)} tokens")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(6.0, 0.38 * len(tl.tokens)), 3.2))
+    x = np.arange(len(tl.tokens))
+    for i, region in enumerate(_regions(tl, max_answer_len=30)):
+        ax.axvspan(i - 0.5, i + 0.5, color=REGION_COLOURS[region], zorder=0)
+    ax.bar(x, attributions, width=0.6, color=np.where(np.asarray(attributions) >= 0, "#2b6cb0", "#c05621"), zorder=2)
+    ax.axhline(0, color="black", linewidth=0.6)
+    ax.set_xticks(x, [token_label(t) for t in tl.tokens], rotation=90, fontsize=9)
+    ax.set_xlim(-0.5, len(tl.tokens) - 0.5)
+    ax.set_ylabel("share of the logit")
+    if title:
+        ax.set_title(title, loc="right", fontsize=10)
+    return ax.figure
+
+
+def plot_span_scores(tl: TokenLogits, max_answer_len: int = 30, title: str = "", ax=None):
+    """The start x end score matrix over context tokens, on a log colour scale so that the runner-up spans show
+    beside the winner: invalid spans grey, the best span boxed."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import LogNorm
     from matplotlib.patches import Rectangle
 
     use_multilingual_fonts()
@@ -116,10 +163,10 @@ def plot_span_scores(tl: TokenLogits, max_answer_len: int = 30, title: str = "",
         _, ax = plt.subplots(figsize=(side + 1, side))
     shown = np.ma.masked_where(~valid, scores)
     cmap = plt.get_cmap("viridis").with_extremes(bad="#d9d9d9")
-    image = ax.imshow(shown, cmap=cmap, origin="upper")
-    labels = [tl.tokens[i] for i in idx]
-    ax.set_xticks(range(len(idx)), labels, rotation=90, fontsize=8)
-    ax.set_yticks(range(len(idx)), labels, fontsize=8)
+    image = ax.imshow(shown, cmap=cmap, norm=LogNorm(vmin=LOWEST_SHOWN_SCORE, vmax=1.0, clip=True), origin="upper")
+    labels = [token_label(tl.tokens[i]) for i in idx]
+    ax.set_xticks(range(len(idx)), labels, rotation=90, fontsize=9)
+    ax.set_yticks(range(len(idx)), labels, fontsize=9)
     ax.set_xlabel("end token")
     ax.set_ylabel("start token")
     best = top_spans(tl.start_logits, tl.end_logits, mask, max_answer_len=max_answer_len)
@@ -127,7 +174,7 @@ def plot_span_scores(tl: TokenLogits, max_answer_len: int = 30, title: str = "",
         i, j, _ = best[0]
         r, c = int(np.searchsorted(idx, i)), int(np.searchsorted(idx, j))
         ax.add_patch(Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor="red", linewidth=2))
-    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="p_start × p_end")
+    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="p_start × p_end (log scale)")
     if title:
         ax.set_title(title, fontsize=10)
     return ax.figure
