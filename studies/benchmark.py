@@ -447,11 +447,14 @@ def int8_tradeoff(report: BenchmarkReport) -> list[dict]:
              "F1 change": report.path(fast).f1_change} for fast, slow in INT8_PAIRS.items()]
 
 
+PRECISION_COLOURS = {"fp32": "#1f77b4", "bf16": "#ff7f0e", "int8": "#2ca02c"}  # the same in both pictures
+
+
 def plot_report(report: BenchmarkReport):
     """Examples per second of every path, coloured by precision, with each precision's hardware bound dashed."""
     import matplotlib.pyplot as plt
 
-    colours = {"fp32": "#1f77b4", "bf16": "#ff7f0e", "int8": "#2ca02c"}
+    colours = PRECISION_COLOURS
     paths = report.results[::-1]
     fig, ax = plt.subplots(figsize=(8.5, 0.42 * len(paths) + 1.4))
     ax.barh([r.path for r in paths], [r.examples_per_s for r in paths], color=[colours[r.precision] for r in paths])
@@ -470,11 +473,10 @@ def plot_tradeoff(report: BenchmarkReport):
     covers another): the trade-off a reader chooses on."""
     import matplotlib.pyplot as plt
 
-    colours = {"fp32": "#1f77b4", "bf16": "#ff7f0e", "int8": "#2ca02c"}
+    colours = PRECISION_COLOURS
     scored = [(r, r.heldout_f1) for r in report.results if r.heldout_f1 is not None]
     if not scored:
         raise ValueError("this benchmark report has no held-out F1: run it with held-out scoring (make bench)")
-    paths = [r for r, _ in scored]
     fig, ax = plt.subplots(figsize=(10, 4.8))
     for precision, colour in colours.items():
         chosen = [(r.examples_per_s, f1) for r, f1 in scored if r.precision == precision]
@@ -485,11 +487,11 @@ def plot_tradeoff(report: BenchmarkReport):
         ax.annotate(str(number), (r.examples_per_s, f1), xytext=(6 + 10 * near, 4), textcoords="offset points",
                     fontsize=10)  # close points get their numbers side by side
         placed.append((r.examples_per_s, f1))
-    key = "\n".join(f"{number}  {r.path}" for number, r in enumerate(paths, 1))
+    key = "\n".join(f"{number}  {r.path}" for number, (r, _) in enumerate(scored, 1))
     ax.text(1.02, 1.0, key, transform=ax.transAxes, va="top", fontsize=9, family="monospace")
     ax.set_xlabel("examples / s (higher is better)")
     ax.set_ylabel("held-out F1, SQuAD rules (higher is better)")
-    ax.set_xlim(0, max(r.examples_per_s for r in paths) * 1.15)
+    ax.set_xlim(0, max(r.examples_per_s for r, _ in scored) * 1.15)
     ax.set_title(textwrap.fill(f"speed: {report.workload}", 110) + "\n" + textwrap.fill(f"F1: {report.heldout}", 110),
                  fontsize=9, loc="left")
     ax.legend(title="precision", fontsize=9, loc="lower right")

@@ -96,22 +96,29 @@ def _regions(tl: TokenLogits, max_answer_len: int) -> list[str]:
     return regions
 
 
-def plot_token_logits(tl: TokenLogits, title: str = "", ax=None, legend: bool = True, max_answer_len: int = 30):
-    """Start and end logit of every token, with the question, context, special tokens and the decoded answer shaded."""
+def _token_axes(tl: TokenLogits, ax, max_answer_len: int):
+    """The axes every per-token plot shares: the regions shaded, a zero line, one script-safe label per token."""
     import matplotlib.pyplot as plt
-    from matplotlib.patches import Patch
 
     use_multilingual_fonts()
     if ax is None:
         _, ax = plt.subplots(figsize=(max(6.0, 0.38 * len(tl.tokens)), 3.2))
-    x = np.arange(len(tl.tokens))
     for i, region in enumerate(_regions(tl, max_answer_len)):
         ax.axvspan(i - 0.5, i + 0.5, color=REGION_COLOURS[region], zorder=0)
+    ax.axhline(0, color="black", linewidth=0.6)
+    ax.set_xticks(np.arange(len(tl.tokens)), [token_label(t) for t in tl.tokens], rotation=90, fontsize=9)
+    ax.set_xlim(-0.5, len(tl.tokens) - 0.5)
+    return ax
+
+
+def plot_token_logits(tl: TokenLogits, title: str = "", ax=None, legend: bool = True, max_answer_len: int = 30):
+    """Start and end logit of every token, with the question, context, special tokens and the decoded answer shaded."""
+    from matplotlib.patches import Patch
+
+    ax = _token_axes(tl, ax, max_answer_len)
+    x = np.arange(len(tl.tokens))
     ax.bar(x - 0.2, tl.start_logits, width=0.4, label="start logit", color="#1f77b4", zorder=2)
     ax.bar(x + 0.2, tl.end_logits, width=0.4, label="end logit", color="#d62728", zorder=2)
-    ax.axhline(0, color="black", linewidth=0.6)
-    ax.set_xticks(x, [token_label(t) for t in tl.tokens], rotation=90, fontsize=9)
-    ax.set_xlim(-0.5, len(tl.tokens) - 0.5)
     ax.set_ylabel("logit")
     regions = [Patch(color=c, label=name) for name, c in REGION_COLOURS.items()]
     handles, _ = ax.get_legend_handles_labels()
@@ -126,20 +133,11 @@ def plot_token_logits(tl: TokenLogits, title: str = "", ax=None, legend: bool = 
 
 def plot_token_attributions(tl: TokenLogits, attributions: np.ndarray, title: str = "", ax=None):
     """Each token's share of one logit (integrated gradients, notebook 4), over the regions of :func:`plot_token_logits`."""
-    import matplotlib.pyplot as plt
-
-    use_multilingual_fonts()
     if len(attributions) != len(tl.tokens):
         raise ValueError(f"{len(attributions)} attributions for {len(tl.tokens)} tokens")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(max(6.0, 0.38 * len(tl.tokens)), 3.2))
-    x = np.arange(len(tl.tokens))
-    for i, region in enumerate(_regions(tl, max_answer_len=30)):
-        ax.axvspan(i - 0.5, i + 0.5, color=REGION_COLOURS[region], zorder=0)
-    ax.bar(x, attributions, width=0.6, color=np.where(np.asarray(attributions) >= 0, "#2b6cb0", "#c05621"), zorder=2)
-    ax.axhline(0, color="black", linewidth=0.6)
-    ax.set_xticks(x, [token_label(t) for t in tl.tokens], rotation=90, fontsize=9)
-    ax.set_xlim(-0.5, len(tl.tokens) - 0.5)
+    ax = _token_axes(tl, ax, max_answer_len=30)
+    shares = np.asarray(attributions)
+    ax.bar(np.arange(len(tl.tokens)), shares, width=0.6, color=np.where(shares >= 0, "#2b6cb0", "#c05621"), zorder=2)
     ax.set_ylabel("share of the logit")
     if title:
         ax.set_title(title, loc="right", fontsize=10)
