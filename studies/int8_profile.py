@@ -36,6 +36,7 @@ from qa_helpers.engines import transformers_engine
 from qa_helpers.examples import LANGUAGES
 from qa_helpers.machine import describe_machine
 from qa_helpers.models.precision import ensure_int8_onnx, quantize_onnx
+from qa_helpers.models.smoothing import linear_groups
 from qa_helpers.models.sources import ModelSource, describe, resolve_model
 from qa_helpers.xquad import load_xquad
 
@@ -44,7 +45,7 @@ from .job import Job
 from .report import markdown_table
 
 __all__ = [
-    "KEPT", "Int8Profile", "Sensitivity", "Variant", "cost", "main", "model_groups", "quantised_groups", "sensitivity",
+    "KEPT", "Int8Profile", "Sensitivity", "Variant", "cost", "main", "model_groups", "sensitivity",
     "sensitivity_table",
     "training_sample", "write_report",
 ]
@@ -84,31 +85,6 @@ class Int8Profile:
     per_lang: int
     sensitivity: list[Sensitivity]
     cost: list[Variant]
-
-
-def quantised_groups(onnx_file: Path, num_layers: int) -> dict[str, list[str]]:
-    """Group name -> the nodes that dynamic quantisation turns int8 in that group, in the export's order.
-
-    ``quantize_dynamic`` quantises the embedding tables (their ``Gather`` nodes, one scale per table)
-    and every MatMul with a weight. The export holds, per encoder layer, the query, key, value and
-    output projections of attention, then the feed-forward block's two layers; after the last layer,
-    the QA head. The graph's nodes come in that order, so the weight MatMuls are cut into groups by
-    position; a graph with another count of them is refused rather than guessed at.
-    """
-    import onnx
-
-    graph = onnx.load(str(onnx_file), load_external_data=False).graph
-    weights = {tensor.name for tensor in graph.initializer}
-    linear = [node.name for node in graph.node if node.op_type == "MatMul" and node.input[1] in weights]
-    if len(linear) != 6 * num_layers + 1:
-        raise ValueError(f"{onnx_file} has {len(linear)} linear MatMuls; a {num_layers}-layer BERT QA export has "
-                         f"{6 * num_layers + 1} (6 per layer and the QA head)")
-    groups = {"embeddings": [node.name for node in graph.node if node.op_type == "Gather" and node.input[0] in weights]}
-    for layer in range(num_layers):
-        groups[f"layer {layer} attention"] = linear[6 * layer : 6 * layer + 4]
-        groups[f"layer {layer} feed-forward"] = linear[6 * layer + 4 : 6 * layer + 6]
-    groups["QA head"] = linear[-1:]
-    return groups
 
 
 def training_sample(per_lang: int) -> list[tuple[str, str]]:
@@ -192,8 +168,8 @@ def cost(source: ModelSource, groups: dict[str, list[str]], rows: list[Sensitivi
 
 
 def model_groups(source: ModelSource) -> dict[str, list[str]]:
-    """:func:`quantised_groups` of ``source``'s fp32 ONNX export, with its layer count from the model's config."""
-    return quantised_groups(_fp32_file(source), transformers_engine.load(source)[1].config.num_hidden_layers)
+    """:func:`linear_groups` of ``source``'s fp32 ONNX export, with its layer count from the model's config."""
+    return linear_groups(_fp32_file(source), transformers_engine.load(source)[1].config.num_hidden_layers)
 
 
 def _fp32_file(source: ModelSource) -> Path:

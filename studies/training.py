@@ -26,7 +26,7 @@ from .evaluation import scores
 from .job import answer_examples
 from .published import PUBLISHED_MBERT_ZERO_SHOT, published_mean
 
-__all__ = ["heldout_table", "main", "split_scores", "split_scorer"]
+__all__ = ["heldout_table", "main", "recipe_table", "split_scores", "split_scorer"]
 
 
 def split_scores(model, config: TrainConfig, split: str = "heldout", progress: bool = True) -> dict:
@@ -79,6 +79,26 @@ def heldout_table(record: dict):
             "published mBERT zero-shot F1 / EM": "{} / {}".format(*published),
         })
     return pd.DataFrame(rows)
+
+
+def recipe_table(records: dict[str, dict]):
+    """Runs side by side: what each changed, how long it trained, and its mean F1 (SQuAD rules) on the split it was
+    scored on: ``dev`` (articles 37-40) for the candidates trained on articles 1-36, ``heldout`` (41-48) for runs
+    on all 40. Scores on different splits are not compared with each other: the table says which is which."""
+    import pandas as pd
+
+    rows = []
+    for name, record in records.items():
+        config, scored = record["config"], "dev" if "dev" in record else "heldout"
+        rows.append({
+            "run": name, "trained on articles": "1-36" if config.get("split") == "fit" else "1-40",
+            "start": "committed adapter" if record.get("warm_start_sha256") else "mBERT",
+            "epochs": config["epochs"], "learning rate": config["learning_rate"], "LoRA r": config["lora_r"],
+            "window": config["max_seq_len"], "hours": round(record["train_seconds"] / 3600, 1),
+            "final loss": record["final_loss_mean_of_last_50"], "scored on": scored,
+            "F1 (squad)": record[scored]["mean"]["squad_f1"],
+        })
+    return pd.DataFrame(rows).set_index("run")
 
 
 def main(argv: list[str] | None = None) -> int:

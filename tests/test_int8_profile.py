@@ -1,12 +1,12 @@
-"""The int8 profile: the quantised nodes found and grouped, groups kept in fp32 really are fp32, and a stopped
+"""The int8 profile: groups kept in fp32 really are fp32, and a stopped
 sensitivity run resumes."""
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from qa_helpers.engines import transformers_engine
 from qa_helpers.models.precision import quantize_onnx
+from qa_helpers.models.smoothing import linear_groups
 from studies import int8_profile
 
 PAIRS = [("Who wrote the book?", "The book was written by Maria Lopez in 1990."),
@@ -17,22 +17,9 @@ def _layers(tiny) -> int:
     return transformers_engine.load(tiny)[1].config.num_hidden_layers
 
 
-def test_every_linear_layer_is_in_exactly_one_group(tiny):
-    layers = _layers(tiny)
-    groups = int8_profile.quantised_groups(Path(tiny.onnx) / "model.onnx", layers)
-    assert list(groups)[0] == "embeddings" and len(groups["embeddings"]) == 3  # words, positions, token types
-    assert list(groups)[-1] == "QA head" and len(groups) == 2 * layers + 2
-    assert [len(groups[f"layer {k} attention"]) for k in range(layers)] == [4] * layers
-    assert [len(groups[f"layer {k} feed-forward"]) for k in range(layers)] == [2] * layers
-    nodes = [node for name, group in groups.items() if name != "embeddings" for node in group]
-    assert len(nodes) == len(set(nodes)) == 6 * layers + 1
-    with pytest.raises(ValueError, match="linear MatMuls"):
-        int8_profile.quantised_groups(Path(tiny.onnx) / "model.onnx", layers + 1)
-
-
 def test_all_groups_kept_in_fp32_give_fp32_logits_and_none_kept_does_not(tiny, tmp_path):
     fp32_file = Path(tiny.onnx) / "model.onnx"
-    every_node = tuple(n for group in int8_profile.quantised_groups(fp32_file, _layers(tiny)).values() for n in group)
+    every_node = tuple(n for group in linear_groups(fp32_file, _layers(tiny)).values() for n in group)
     _, reference = int8_profile._answers_and_logits(fp32_file, "fp32", PAIRS, tiny)
     quantize_onnx(fp32_file, tmp_path / "all.onnx", every_node)
     quantize_onnx(fp32_file, tmp_path / "none.onnx")

@@ -33,3 +33,13 @@ def test_no_committed_result_names_another_adapter():
         assert "adapter" not in run_model or COMMITTED in run_model or run_model.startswith("not recorded"), path
     for path in (stored.RESULTS / "recipes").rglob("record.json"):
         assert len(json.loads(path.read_text(encoding="utf-8"))["adapter_sha256"]) == 64
+
+
+def test_the_recipe_table_puts_every_committed_run_on_the_split_it_was_scored_on():
+    records = {p.parent.name: json.loads(p.read_text(encoding="utf-8")) for p in sorted((stored.RESULTS / "recipes").glob("*/record.json"))}
+    records["committed"] = repro.committed_record()
+    table = studies.training.recipe_table(records)
+    assert list(table.index) == list(records)
+    for name, record in records.items():
+        split = "dev" if record["config"].get("split") == "fit" else "heldout"
+        assert table.loc[name, "scored on"] == split and table.loc[name, "F1 (squad)"] == record[split]["mean"]["squad_f1"]
