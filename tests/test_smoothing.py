@@ -41,7 +41,8 @@ def test_smoothing_keeps_the_fp32_answers_and_evens_out_the_channels(tiny, tmp_p
     fp32_file = Path(tiny.onnx) / "model.onnx"
     groups = smoothing.linear_groups(fp32_file, _layers(tiny))
     linear = [node for name, group in groups.items() if name not in ("embeddings", "QA head") for node in group]
-    maxima = smoothing.channel_maxima(fp32_file, linear, _windows(tiny, PAIRS))
+    windows = _windows(tiny, PAIRS)
+    maxima = smoothing.channel_maxima(fp32_file, linear, windows)
     assert all(maxima[node].ndim == 1 and (maxima[node] >= 0).all() for node in linear)
     smoothing.smooth(fp32_file, tmp_path / "smoothed.onnx", maxima, alpha=0.5)
     answers, reference = int8_profile._answers_and_logits(fp32_file, "fp32", PAIRS, tiny)
@@ -50,7 +51,7 @@ def test_smoothing_keeps_the_fp32_answers_and_evens_out_the_channels(tiny, tmp_p
     graph = onnx.load(str(tmp_path / "smoothed.onnx")).graph
     assert sum(node.op_type == "Mul" and node.name.endswith(".smooth") for node in graph.node) == len(linear)
     # what the quantiser now sees: each smoothed input's channels, divided by their scales
-    after = smoothing.channel_maxima(tmp_path / "smoothed.onnx", linear, _windows(tiny, PAIRS))
+    after = smoothing.channel_maxima(tmp_path / "smoothed.onnx", linear, windows)
     spread = [maxima[node].max() / np.median(maxima[node]) for node in linear]
     spread_after = [after[node].max() / np.median(after[node]) for node in linear]
     assert np.mean(spread_after) < np.mean(spread)

@@ -14,6 +14,7 @@ on the linear layer's input edge only, which the quantiser leaves in fp32.
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -105,13 +106,13 @@ def smooth(onnx_file: Path, out_file: Path, activation_max: dict[str, np.ndarray
     graph = model.graph
     weights = {tensor.name: tensor for tensor in graph.initializer}
     kept = list(graph.node)
-    uses = [name for node in kept for name in node.input]
+    uses = Counter(name for node in kept for name in node.input)
     del graph.node[:]
     for node in kept:
         if node.name in activation_max:
             if node.op_type != "MatMul" or node.input[1] not in weights:
                 raise ValueError(f"{node.name} is not a MatMul with a weight; only those can be smoothed")
-            if uses.count(node.input[1]) > 1:
+            if uses[node.input[1]] > 1:
                 raise ValueError(f"{node.name}'s weight {node.input[1]} is shared; scaling it would change its other users")
             weight = numpy_helper.to_array(weights[node.input[1]])
             scales = smoothing_scales(activation_max[node.name], weight, alpha)
