@@ -4,10 +4,9 @@ One run measures, on the same fixed XQuAD workload (questions from all 11 langua
 window of both engines, so every path computes the same thing) and the same trained model (``repro``):
 
 - transformers fp32: the ``naive loop`` most tutorials show, and qa_helpers' ``batched`` path
-  (:func:`transformers_engine.answer_rows`); the batched path again in ``bf16`` (autocast) and ``int8``
-  (dynamic quantisation of the linear layers);
+  (:func:`transformers_engine.answer_rows`); the batched path again in ``bf16`` (autocast);
 - ONNX Runtime fp32 and int8: the same pipeline with ONNX Runtime running the exported model, and the
-  int8 model of :mod:`qa_helpers.models.precision`;
+  int8 model of :mod:`qa_helpers.models.precision` (transformers' own int8 path is this one);
 - Spark NLP on a DataFrame and through LightPipeline, with the fp32 ONNX model and with the int8 one,
   imported the same way (JVM start-up and model loading are timed separately, not counted);
 - the hardware bound per precision: the workload's FLOPs over the matrix-multiply rate measured here in
@@ -64,7 +63,6 @@ PATHS = {
     "transformers fp32, naive loop": ("transformers", "fp32"),
     "transformers fp32, batched": ("transformers", "fp32"),
     "transformers bf16 (autocast), batched": ("transformers", "bf16"),
-    "transformers int8 (dynamic)": ("transformers", "int8"),
     "ONNX Runtime fp32": ("transformers", "fp32"),
     "ONNX Runtime int8": ("transformers", "int8"),
     "Spark NLP fp32, DataFrame": ("spark", "fp32"),
@@ -75,7 +73,6 @@ PATHS = {
 REFERENCE = "ONNX Runtime fp32"  # the time every ratio is taken against
 ROUNDS = 3  # timed passes of the workload per path; the median is reported
 INT8_PAIRS = {  # int8 path -> the fp32 path it replaces
-    "transformers int8 (dynamic)": "transformers fp32, batched",
     "ONNX Runtime int8": "ONNX Runtime fp32",
     "Spark NLP int8, DataFrame": "Spark NLP fp32, DataFrame",
     "Spark NLP int8, LightPipeline": "Spark NLP fp32, LightPipeline",
@@ -250,16 +247,8 @@ def workload_gflop(window_lengths: list[list[int]], config) -> float:
 
 def onnx_forward(onnx_path: str, precision: str = "fp32"):
     """A ``forward_fn`` for :func:`transformers_engine.answer_rows` backed by ONNX Runtime."""
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = os.cpu_count() or 1
-    session = ort.InferenceSession(onnx_path, options, providers=["CPUExecutionProvider"])
-
-    def run(ids, types, mask):
-        return session.run(["start_logits", "end_logits"], {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})
-
-    return lambda input_ids, token_type_ids: transformers_engine.run_in_batches(input_ids, token_type_ids, run, precision=precision)
+    model = transformers_engine.OnnxRuntimeQA(transformers_engine.onnx_runtime_session(onnx_path), None)
+    return lambda input_ids, token_type_ids: transformers_engine.run_in_batches(input_ids, token_type_ids, model, precision=precision)
 
 
 def naive_answer(tokenizer, model, question: str, context: str) -> str:
@@ -319,7 +308,6 @@ def _answerers(source: ModelSource) -> dict[str, Callable[[list[tuple[str, str]]
         "transformers fp32, naive loop": lambda pairs: [naive_answer(tokenizer, torch_model, q, c) for q, c in pairs],
         "transformers fp32, batched": batched("fp32"),
         "transformers bf16 (autocast), batched": batched("bf16"),
-        "transformers int8 (dynamic)": batched("int8"),
         "ONNX Runtime fp32": with_ort("fp32"),
         "ONNX Runtime int8": with_ort("int8"),
         "Spark NLP fp32, LightPipeline": light("fp32"),

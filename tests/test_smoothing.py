@@ -7,7 +7,8 @@ import onnx
 import pytest
 
 from qa_helpers.engines import transformers_engine
-from qa_helpers.models import smoothing
+from qa_helpers.models import precision, smoothing
+from qa_helpers.xquad import load_xquad
 from studies import int8_profile
 
 PAIRS = [("Who wrote the book?", "The book was written by Maria Lopez in 1990."),
@@ -74,3 +75,24 @@ def test_smooth_refuses_what_it_cannot_smooth(tiny, tmp_path):
     layer_norm = next(node.name for node in onnx.load(str(fp32_file)).graph.node if node.op_type == "LayerNormalization")
     with pytest.raises(ValueError, match="not a MatMul with a weight"):
         smoothing.smooth(fp32_file, tmp_path / "out.onnx", {layer_norm: np.ones(4, np.float32)}, 0.5)
+
+
+def test_calibration_takes_training_questions_only_one_window_each_in_the_engines_tokens(tiny):
+    from qa_helpers.examples import LANGUAGES
+
+    windows = precision.calibration_windows(Path(tiny.onnx), per_lang=2)
+    assert len(windows) == 2 * len(LANGUAGES)
+    tokenizer = transformers_engine.load(tiny)[0]
+    first = load_xquad("en", split="fit")[0]  # articles 1-36: never the held-out ones
+    ids, types = windows[2 * LANGUAGES.index("en")]
+    assert ids == transformers_engine.encode(tokenizer, first.question, first.context).input_ids[0]
+    assert all(len(ids) == len(types) <= precision.CALIBRATION_WINDOW for ids, types in windows)
+    assert not any(tokenizer.unk_token_id in ids for ids, _ in windows[2 * LANGUAGES.index("el"):][:2])  # Greek read
+
+
+def test_the_shipped_int8_model_is_smoothed_in_its_feed_forward_layers_only(tiny):
+    graph = onnx.load(str(precision.ensure_int8_onnx(tiny.onnx, tiny.transformers) / "model.onnx"), load_external_data=False).graph
+    smoothed = {node.name.removesuffix(".smooth") for node in graph.node if node.name.endswith(".smooth")}
+    groups = smoothing.linear_groups(Path(tiny.onnx) / "model.onnx")
+    assert smoothed == {node for name, nodes in groups.items() if name.endswith("feed-forward") for node in nodes}
+    assert all(node.op_type == "Mul" for node in graph.node if node.name.endswith(".smooth"))  # left in fp32

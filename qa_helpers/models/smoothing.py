@@ -23,20 +23,23 @@ import numpy as np
 __all__ = ["channel_maxima", "linear_groups", "smooth", "smoothing_scales"]
 
 
-def linear_groups(onnx_file: Path, num_layers: int) -> dict[str, list[str]]:
+def linear_groups(onnx_file: Path, num_layers: int | None = None) -> dict[str, list[str]]:
     """Group name -> the nodes that dynamic quantisation turns int8 in that group, in the export's order.
 
     ``onnx_file`` is a BERT QA export. Quantisation touches the embedding tables (their
     ``Gather`` nodes) and every MatMul with a weight. The export holds, per encoder layer, the query, key, value
     and output projections of attention, then the feed-forward block's two layers; after the last layer, the QA
     head. The graph's nodes come in that order, so the weight MatMuls are cut into groups by position; a graph
-    with another count of them is refused rather than guessed at.
+    with another count of them than ``num_layers`` says (by default, any count but 6 per layer plus one) is refused
+    rather than guessed at.
     """
     import onnx
 
     graph = onnx.load(str(onnx_file), load_external_data=False).graph
     weights = {tensor.name for tensor in graph.initializer}
     linear = [node.name for node in graph.node if node.op_type == "MatMul" and node.input[1] in weights]
+    if num_layers is None:
+        num_layers = max(1, (len(linear) - 1) // 6)
     if len(linear) != 6 * num_layers + 1:
         raise ValueError(f"{onnx_file} has {len(linear)} linear MatMuls; a {num_layers}-layer BERT QA export has "
                          f"{6 * num_layers + 1} (6 per layer and the QA head)")
