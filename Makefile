@@ -13,7 +13,7 @@
 #   make bench  (optional, about an hour) the benchmark on the trained offline model: fp32, bf16, int8, both engines,
 #               held-out F1 per path, a Spark standalone cluster
 #   make int8-profile  (optional, about 30 minutes) why int8 loses F1: which quantised layers, and what keeping them in fp32 costs
-#   make eval-full  (optional, hours) the full XQuAD run on the trained offline model: scores, time, memory
+#   make eval-full  (optional, hours) the full XQuAD run (training articles included) on repro: scores, time, memory
 #   make calibrate  (optional, about 30 minutes) what the scores mean: reliability on the held-out articles
 #   make no-answer  (optional, about an hour) does the model know when the context lacks the answer (held-out)
 #   make results    (optional, hours) every committed result again from the committed model, then README's tables
@@ -71,7 +71,7 @@ unit: $(VENV)/.installed
 lab: prepare
 	QA_MODEL=$${QA_MODEL:-repro} $(VENV)/bin/jupyter lab notebooks
 
-# README's tables of results are generated from results/ (tools/readme.py); eval-full and bench rewrite them.
+# README's tables of results are generated from results/ (tools/readme.py); make results and the studies' targets rewrite them.
 readme: $(VENV)/.installed
 	$(PY) -m tools.readme
 
@@ -101,12 +101,11 @@ int8-profile: prepare
 	$(PY) -m studies int8-profile --model repro --out results/benchmark
 	$(PY) -m tools.readme
 
-# The full XQuAD run (11 x 1190 questions, both engines) on the trained offline model: scores on the held-out
-# articles and on all of XQuAD, time and memory (README). Hours on 2 cores; it resumes where it stopped.
-# QA_PRECISION=int8 make eval-full runs it in int8 into results/evaluation/repro-int8 (the fp32 run stays in repro/).
+# The full XQuAD run (11 x 1190 questions, both engines, training articles included) on the trained offline model:
+# scores, time and memory, into results/evaluation/repro-full/ (the committed held-out run in repro/ stays as it is).
+# Hours on 2 cores; it resumes where it stopped. QA_PRECISION=int8 make eval-full writes repro-full-int8/.
 eval-full: prepare
-	$(PY) -m studies evaluate --model repro --out results/evaluation/repro$(if $(filter-out fp32,$(QA_PRECISION)),-$(QA_PRECISION)) --resume
-	$(PY) -m tools.readme
+	$(PY) -m studies evaluate --model repro --out results/evaluation/repro-full$(if $(filter-out fp32,$(QA_PRECISION)),-$(QA_PRECISION)) --resume
 
 # What a score means (notebook 8): both engines on the held-out articles, each answer's score against whether it is
 # right; reliability tables, ECE and a threshold in results/calibration/repro/. It resumes where it stopped.

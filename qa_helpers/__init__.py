@@ -22,7 +22,7 @@ from .engines import spark_engine, spark_rules, transformers_engine
 from .engines.spark_session import get_spark
 from .installing import install_spark, say_if_restart_needed
 from .examples import LANGUAGES, Example, model_card_examples, multilingual_examples
-from .models import mbert, repro
+from .models import mbert, precision, repro, smoothing
 from .models.onnx_export import export_for_spark
 from .models.sources import ModelLoadError, ModelSource, describe, resolve_model
 from .results import Answer, RowResult, TokenLogits, context_mask
@@ -41,7 +41,7 @@ __all__ = [
     "answer_report", "ask_widget", "context_mask", "highlight_html", "masked_softmax", "softmax_positions", "top_spans",
     # the modules a chapter teaches, by name: qa.spark_rules.encode(...)
     "transformers_engine", "spark_engine", "spark_rules", "compare", "multilingual", "plotting", "metrics", "mbert",
-    "repro", "finetune",
+    "repro", "finetune", "precision", "smoothing",
 ]
 
 say_if_restart_needed()  # after a Colab set-up cell that replaced a module this session had imported

@@ -206,13 +206,13 @@ def committed_predictions(run: str, engine: str, lang: str, source: ModelSource)
 
 
 def score_table(summary: EvaluationSummary):
-    """F1 / EM (SQuAD rules) per language and engine, on the held-out articles and on all of XQuAD,
-    beside published mBERT zero-shot; the last row is the mean over the languages in the run."""
+    """F1 / EM (SQuAD rules) per language and engine, on the held-out articles (and on all of XQuAD, for a run of
+    it), beside published mBERT zero-shot; the last row is the mean over the languages in the run."""
     import pandas as pd
 
     langs = summary.langs
     table = pd.DataFrame(index=langs + [f"mean of {len(langs)}"])
-    for label, part in (("held-out", "heldout"), ("all XQuAD", "scores")):
+    for label, part in _parts(summary):
         for engine in summary.engines:
             pairs = [(getattr(summary.row(lang, engine), part).f1_squad, getattr(summary.row(lang, engine), part).em_squad)
                      for lang in langs]
@@ -223,9 +223,15 @@ def score_table(summary: EvaluationSummary):
     return table.rename_axis("language").reset_index()
 
 
+def _parts(summary: EvaluationSummary) -> list[tuple[str, str]]:
+    """(label, field) of the question sets a run's rows score: the held-out articles, and all XQuAD if it ran them."""
+    return [("held-out", "heldout")] + ([("all XQuAD", "scores")] if summary.split == "all" else [])
+
+
 def precision_table(reference: EvaluationSummary, other: EvaluationSummary):
     """Two runs of the same questions side by side (``reference`` fp32, ``other`` int8, say): per engine, the
-    minutes and F1 (SQuAD rules, all XQuAD and held-out) of each and the change, over the languages both ran."""
+    minutes and F1 (SQuAD rules, held-out, and all XQuAD where both ran it) of each and the change, over the languages
+    both ran."""
     import pandas as pd
 
     langs = [lang for lang in other.langs if lang in reference.langs]
@@ -234,7 +240,8 @@ def precision_table(reference: EvaluationSummary, other: EvaluationSummary):
         a, b = ([run.row(lang, engine) for lang in langs] for run in (reference, other))
         row = {"engine": ENGINE_LABELS[engine], "languages": len(langs),
                "minutes": f"{sum(r.seconds for r in a) / 60:.1f} -> {sum(r.seconds for r in b) / 60:.1f}"}
-        for part, label in (("scores", "F1, all XQuAD"), ("heldout", "F1, held-out")):
+        both_all = reference.split == other.split == "all"
+        for part, label in [("scores", "F1, all XQuAD")] * both_all + [("heldout", "F1, held-out")]:
             before, after = (sum(getattr(r, part).f1_squad for r in rs) / len(rs) for rs in (a, b))
             row[label] = f"{before:.1f} -> {after:.1f} ({after - before:+.1f})"
         rows.append(row)

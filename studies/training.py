@@ -19,14 +19,16 @@ import numpy as np
 from qa_helpers.config import quiet_transformers
 from qa_helpers.finetune import FinetuneError, Scorer, TrainConfig, base_folder, finetune, scored_split
 from qa_helpers.metrics import MODES
+from qa_helpers.models.repro import committed_record
 from qa_helpers.models.sources import resolve_model
 from qa_helpers.xquad import load_xquad
 
+from . import stored
 from .evaluation import scores
 from .job import answer_examples
 from .published import PUBLISHED_MBERT_ZERO_SHOT, published_mean
 
-__all__ = ["heldout_table", "main", "recipe_table", "split_scores", "split_scorer"]
+__all__ = ["heldout_table", "main", "recipe_records", "recipe_table", "split_scores", "split_scorer"]
 
 
 def split_scores(model, config: TrainConfig, split: str = "heldout", progress: bool = True) -> dict:
@@ -79,6 +81,14 @@ def heldout_table(record: dict):
             "published mBERT zero-shot F1 / EM": "{} / {}".format(*published),
         })
     return pd.DataFrame(rows)
+
+
+def recipe_records() -> dict[str, dict]:
+    """The committed recipe candidates' records (results/recipes/<run>/record.json), then the committed adapter's."""
+    folder = stored.RESULTS / "recipes"
+    records = {path.parent.name: json.loads(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*/record.json"))}
+    records["committed"] = committed_record()
+    return records
 
 
 def recipe_table(records: dict[str, dict]):

@@ -49,3 +49,16 @@ def tiny_torch(tiny):
     from qa_helpers.engines import transformers_engine
 
     return transformers_engine.load(tiny)
+
+
+@pytest.fixture(scope="session")
+def tiny_layers(tiny_torch) -> int:
+    """The tiny model's encoder layer count (the int8 tests group its quantised nodes by layer)."""
+    return tiny_torch[1].config.num_hidden_layers
+
+
+@pytest.fixture(scope="session")
+def two_pairs() -> list[tuple[str, str]]:
+    """Two short (question, context) pairs, in two languages: the int8 and smoothing tests' input."""
+    return [("Who wrote the book?", "The book was written by Maria Lopez in 1990."),
+            ("Wo liegt Berlin?", "Berlin liegt in Deutschland, an der Spree.")]

@@ -123,8 +123,8 @@ def test_held_out_articles_are_scored_on_their_own(tiny, tmp_path, monkeypatch):
     assert row.heldout.f1_squad == pytest.approx(expected)
 
 
-def summary_of(rows: list[evaluation.LanguageResult]) -> evaluation.EvaluationSummary:
-    return evaluation.EvaluationSummary("m", None, "all", None, {}, {}, [], rows)
+def summary_of(rows: list[evaluation.LanguageResult], split: str = "all") -> evaluation.EvaluationSummary:
+    return evaluation.EvaluationSummary("m", None, split, None, {}, {}, [], rows)
 
 
 def result(lang: str, engine: str, seconds: float, f: float, em: float) -> evaluation.LanguageResult:
@@ -152,6 +152,9 @@ def test_score_and_time_tables_are_read_from_a_summary():
     assert change.loc["transformers", "languages"] == 1 and change.loc["transformers", "minutes"] == "2.0 -> 1.0"
     assert change.loc["Spark NLP", "F1, all XQuAD"] == "70.0 -> 68.5 (-1.5)"
     assert change.loc["Spark NLP", "F1, held-out"] == "65.0 -> 63.5 (-1.5)"
+    # a run of the held-out articles alone has no all-XQuAD columns to show
+    assert not any("all XQuAD" in c for c in evaluation.score_table(summary_of(rows, "heldout")).columns)
+    assert "F1, all XQuAD" not in evaluation.precision_table(summary_of(rows), summary_of(int8, "heldout")).columns
 
 
 def test_answer_kinds_sort_stored_predictions(tmp_path):

@@ -6,37 +6,29 @@ import numpy as np
 import onnx
 import pytest
 
-from qa_helpers.engines import transformers_engine
 from qa_helpers.models.precision import quantize_onnx
 from qa_helpers.models.smoothing import linear_groups
 from studies import int8_profile
 
-PAIRS = [("Who wrote the book?", "The book was written by Maria Lopez in 1990."),
-         ("Wo liegt Berlin?", "Berlin liegt in Deutschland, an der Spree.")]
 
-
-def _layers(tiny) -> int:
-    return transformers_engine.load(tiny)[1].config.num_hidden_layers
-
-
-def test_all_groups_kept_in_fp32_give_fp32_logits_and_none_kept_does_not(tiny, tmp_path):
+def test_all_groups_kept_in_fp32_give_fp32_logits_and_none_kept_does_not(tiny, tmp_path, two_pairs, tiny_layers):
     fp32_file = Path(tiny.onnx) / "model.onnx"
-    every_node = tuple(n for group in linear_groups(fp32_file, _layers(tiny)).values() for n in group)
-    _, reference = int8_profile._answers_and_logits(fp32_file, "fp32", PAIRS, tiny)
+    every_node = tuple(n for group in linear_groups(fp32_file, tiny_layers).values() for n in group)
+    _, reference = int8_profile._answers_and_logits(fp32_file, "fp32", two_pairs, tiny)
     quantize_onnx(fp32_file, tmp_path / "all.onnx", every_node)
     quantize_onnx(fp32_file, tmp_path / "none.onnx")
-    _, kept = int8_profile._answers_and_logits(tmp_path / "all.onnx", "int8", PAIRS, tiny)
-    _, quantised = int8_profile._answers_and_logits(tmp_path / "none.onnx", "int8", PAIRS, tiny)
+    _, kept = int8_profile._answers_and_logits(tmp_path / "all.onnx", "int8", two_pairs, tiny)
+    _, quantised = int8_profile._answers_and_logits(tmp_path / "none.onnx", "int8", two_pairs, tiny)
     assert kept.shape == reference.shape and np.abs(kept - reference).max() < 1e-4
     assert np.abs(quantised - reference).max() > 1e-3
 
 
-def test_sensitivity_measures_every_group_once_and_resumes(tiny, tmp_path, capsys):
-    rows = int8_profile.sensitivity(tiny, int8_profile.model_groups(tiny), PAIRS[:1], tmp_path)
-    assert [row.kept_in_fp32 for row in rows][0] == "none" and len(rows) == 2 * _layers(tiny) + 3
+def test_sensitivity_measures_every_group_once_and_resumes(tiny, tmp_path, capsys, two_pairs, tiny_layers):
+    rows = int8_profile.sensitivity(tiny, int8_profile.model_groups(tiny), two_pairs[:1], tmp_path)
+    assert [row.kept_in_fp32 for row in rows][0] == "none" and len(rows) == 2 * tiny_layers + 3
     assert all(row.logit_rms_error >= 0 and 0 <= row.answers_changed <= 1 for row in rows)
     capsys.readouterr()
-    assert int8_profile.sensitivity(tiny, int8_profile.model_groups(tiny), PAIRS[:1], tmp_path) == rows
+    assert int8_profile.sensitivity(tiny, int8_profile.model_groups(tiny), two_pairs[:1], tmp_path) == rows
     assert "sensitivity:" not in capsys.readouterr().out  # nothing measured again
 
 
@@ -61,10 +53,10 @@ def test_the_quantiser_options_give_the_weights_they_name(tiny, tmp_path):
         quantize_onnx(fp32_file, tmp_path / "m.onnx", weights="int4")
 
 
-def test_smoothing_strengths_are_measured_once_each_and_resume(tiny, tmp_path, capsys):
-    rows = int8_profile.strengths(tiny, PAIRS[:1], tmp_path)
+def test_smoothing_strengths_are_measured_once_each_and_resume(tiny, tmp_path, capsys, two_pairs):
+    rows = int8_profile.strengths(tiny, two_pairs[:1], tmp_path)
     assert [row.alpha for row in rows] == list(int8_profile.ALPHAS)
     assert all(row.logit_rms_error > 0 and 0 <= row.answers_changed <= 1 for row in rows)
     capsys.readouterr()
-    assert int8_profile.strengths(tiny, PAIRS[:1], tmp_path) == rows
+    assert int8_profile.strengths(tiny, two_pairs[:1], tmp_path) == rows
     assert "smoothing strength" not in capsys.readouterr().out

@@ -11,13 +11,6 @@ from qa_helpers.models import precision, smoothing
 from qa_helpers.xquad import load_xquad
 from studies import int8_profile
 
-PAIRS = [("Who wrote the book?", "The book was written by Maria Lopez in 1990."),
-         ("Wo liegt Berlin?", "Berlin liegt in Deutschland, an der Spree.")]
-
-
-def _layers(tiny) -> int:
-    return transformers_engine.load(tiny)[1].config.num_hidden_layers
-
 
 def _windows(tiny, pairs):
     tokenizer = transformers_engine.load(tiny)[0]
@@ -25,8 +18,8 @@ def _windows(tiny, pairs):
     return [(ids, types) for w in encoded for ids, types in zip(w.input_ids, w.token_type_ids)]
 
 
-def test_every_linear_layer_is_in_exactly_one_group(tiny):
-    layers = _layers(tiny)
+def test_every_linear_layer_is_in_exactly_one_group(tiny, tiny_layers):
+    layers = tiny_layers
     groups = smoothing.linear_groups(Path(tiny.onnx) / "model.onnx", layers)
     assert list(groups)[0] == "embeddings" and len(groups["embeddings"]) == 3  # words, positions, token types
     assert list(groups)[-1] == "QA head" and len(groups) == 2 * layers + 2
@@ -38,16 +31,16 @@ def test_every_linear_layer_is_in_exactly_one_group(tiny):
         smoothing.linear_groups(Path(tiny.onnx) / "model.onnx", layers + 1)
 
 
-def test_smoothing_keeps_the_fp32_answers_and_evens_out_the_channels(tiny, tmp_path):
+def test_smoothing_keeps_the_fp32_answers_and_evens_out_the_channels(tiny, tmp_path, two_pairs, tiny_layers):
     fp32_file = Path(tiny.onnx) / "model.onnx"
-    groups = smoothing.linear_groups(fp32_file, _layers(tiny))
+    groups = smoothing.linear_groups(fp32_file, tiny_layers)
     linear = [node for name, group in groups.items() if name not in ("embeddings", "QA head") for node in group]
-    windows = _windows(tiny, PAIRS)
+    windows = _windows(tiny, two_pairs)
     maxima = smoothing.channel_maxima(fp32_file, linear, windows)
     assert all(maxima[node].ndim == 1 and (maxima[node] >= 0).all() for node in linear)
     smoothing.smooth(fp32_file, tmp_path / "smoothed.onnx", maxima, alpha=0.5)
-    answers, reference = int8_profile._answers_and_logits(fp32_file, "fp32", PAIRS, tiny)
-    smoothed_answers, smoothed = int8_profile._answers_and_logits(tmp_path / "smoothed.onnx", "fp32", PAIRS, tiny)
+    answers, reference = int8_profile._answers_and_logits(fp32_file, "fp32", two_pairs, tiny)
+    smoothed_answers, smoothed = int8_profile._answers_and_logits(tmp_path / "smoothed.onnx", "fp32", two_pairs, tiny)
     assert smoothed_answers == answers and np.abs(smoothed - reference).max() < 1e-4
     graph = onnx.load(str(tmp_path / "smoothed.onnx")).graph
     assert sum(node.op_type == "Mul" and node.name.endswith(".smooth") for node in graph.node) == len(linear)
@@ -68,10 +61,10 @@ def test_scales_follow_the_formula_and_never_enlarge_a_channel():
         smoothing.smoothing_scales(activation_max, weight, alpha=1.5)
 
 
-def test_smooth_refuses_what_it_cannot_smooth(tiny, tmp_path):
+def test_smooth_refuses_what_it_cannot_smooth(tiny, tmp_path, two_pairs):
     fp32_file = Path(tiny.onnx) / "model.onnx"
     with pytest.raises(ValueError, match="no MatMul named"):
-        smoothing.channel_maxima(fp32_file, ["no such node"], _windows(tiny, PAIRS[:1]))
+        smoothing.channel_maxima(fp32_file, ["no such node"], _windows(tiny, two_pairs[:1]))
     layer_norm = next(node.name for node in onnx.load(str(fp32_file)).graph.node if node.op_type == "LayerNormalization")
     with pytest.raises(ValueError, match="not a MatMul with a weight"):
         smoothing.smooth(fp32_file, tmp_path / "out.onnx", {layer_norm: np.ones(4, np.float32)}, 0.5)

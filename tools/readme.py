@@ -49,7 +49,7 @@ def _languages_done(summary: evaluation.EvaluationSummary) -> tuple[str, bool]:
 def evaluation_scores() -> str:
     summary = studies.load("evaluation", "repro")
     done, complete = _languages_done(summary)
-    status = f"**{done}**" + ("" if complete else "; `make eval-full` goes on with the rest where it stopped")
+    status = f"**{done}**" + ("" if complete else "; `make results` goes on with the rest where it stopped")
     return f"Languages in the committed run: {status}.\n\n{markdown_table(evaluation.score_table(summary))}"
 
 

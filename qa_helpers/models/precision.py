@@ -4,10 +4,9 @@
 - ``bf16``: transformers only, under ``torch.autocast`` (matrix multiplies in bfloat16, which this
   CPU's AVX-512 BF16 runs natively). Spark NLP has no bf16 path: its ONNX Runtime runs fp32 or int8.
 - ``int8``: dynamic quantisation of the linear layers (weights int8 ahead of time, activations
-  quantised as they come, one sequence per pass: :func:`batch_size`), weights per output channel in both.
-  transformers uses ``torch.ao.quantization.quantize_dynamic``; Spark NLP and ONNX Runtime use an int8 ONNX
-  model, built once from the fp32 export with ``onnxruntime.quantization.quantize_dynamic`` and cached like
-  the other models.
+  quantised as they come, one sequence per pass: :func:`batch_size`), weights per output channel. Every engine
+  runs the same int8 ONNX model (transformers through ONNX Runtime, Spark NLP by importing it), built once from
+  the fp32 export with ``onnxruntime.quantization.quantize_dynamic`` and cached like the other models.
 
 The int8 ONNX type is U8S8, weights signed int8 per output channel and activations unsigned int8: the
 pair that AVX-512 VNNI multiplies in one instruction (``vpdpbusd``), and ONNX Runtime's default on x86. The weights
