@@ -31,7 +31,7 @@ import tempfile
 import textwrap
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -137,6 +137,7 @@ class BenchmarkReport:
     bounds: dict[str, Bound]
     results: list[PathResult]
     cluster: list[ClusterRun] | None = None
+    not_measured: dict[str, str] = field(default_factory=dict)  # path -> why this run left it out
 
     def path(self, name: str) -> PathResult:
         return next(r for r in self.results if r.path == name)
@@ -365,6 +366,12 @@ def run(
             seconds,
         ))
 
+    rates = {"fp32": matmul_gflops("fp32"), "bf16": matmul_gflops("bf16"), "int8": int8_gflops()}
+    not_measured = {path: f"this CPU has no native bf16: it multiplies bf16 at {rates['bf16']:.0f} GFLOP/s, fp32 at "
+                          f"{rates['fp32']:.0f}" for path, (_, precision) in PATHS.items()
+                    if precision == "bf16" and rates["bf16"] < rates["fp32"]}  # emulated bf16 would take hours here
+    paths = [path for path in PATHS if path not in not_measured]
+    answerers = {path: answer for path, answer in answerers.items() if path in paths}
     startup = timed(lambda: spark_engine.pipeline_for(source))  # JVM, jars and model loading
     startup_int8 = timed(lambda: spark_engine.pipeline_for(replace(source, precision="int8")))  # + the int8 build once
     spark = spark_engine.get_spark()
@@ -374,7 +381,7 @@ def run(
         return pipeline.transform(rows).select("answer.result").collect()
 
     runs: dict[str, Callable[[], object]] = {}
-    for path in PATHS:  # each path warmed up on two questions, then timed on the whole workload
+    for path in paths:  # each path warmed up on two questions, then timed on the whole workload
         if path.endswith("DataFrame"):
             pipeline, _ = spark_engine.pipeline_for(replace(source, precision=PATHS[path][1]))
             collect(pipeline, frame.limit(2))
@@ -383,12 +390,11 @@ def run(
             answerers[path](pairs[:2])
             runs[path] = partial(answerers[path], pairs)
     seconds = interleaved_seconds(runs)
-    for path in PATHS:
+    for path in paths:
         latencies = None if path.endswith("DataFrame") else _latencies(lambda p, answer=answerers[path]: answer([p]), sample)
         add(path, seconds[path], latencies)
     frame.unpersist()
 
-    rates = {"fp32": matmul_gflops("fp32"), "bf16": matmul_gflops("bf16"), "int8": int8_gflops()}
     window_lengths = _window_lengths(pairs, source)
     gflop = workload_gflop(window_lengths, transformers_engine.load(source)[1].config)
     reference = next(r.seconds for r in results if r.path == REFERENCE)
@@ -407,7 +413,7 @@ def run(
         + (f"; not measured for {', '.join(heldout_skip)}" if heldout_skip else "") if heldout else None,
         spark_startup_seconds=startup, spark_int8_startup_seconds=startup_int8, workload_gflop=gflop,
         bounds={precision: Bound(rate, n / (gflop / rate)) for precision, rate in rates.items()},
-        results=results,
+        results=results, not_measured=not_measured,
     )
 
 
@@ -505,7 +511,8 @@ def write_report(report: BenchmarkReport, out: Path) -> None:
         f"Model: {report.model}; adapter sha256 {report.adapter_sha256 or 'not recorded'}. Workload: {report.workload}. "
         f"Quality: {report.heldout or 'not measured'}.\n"
         f"Spark start-up (JVM, jars, model), not counted above: {report.spark_startup_seconds:.1f} s (fp32), "
-        f"{report.spark_int8_startup_seconds:.1f} s (int8). Matrix-multiply rates measured here (GFLOP/s): {bounds}.\n\n"
+        f"{report.spark_int8_startup_seconds:.1f} s (int8). Matrix-multiply rates measured here (GFLOP/s): {bounds}.\n"
+        + "".join(f"Not measured: {path}; {why}.\n" for path, why in report.not_measured.items()) + "\n"
     )
     tradeoff = markdown_table(pd.DataFrame(int8_tradeoff(report)).round(2))
     cluster = ""

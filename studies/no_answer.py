@@ -245,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     for rule, result in summary.rules.items():
         m = result.measured
         print(f"rule {rule} ({result.engine}): threshold {result.threshold:.3f}; on articles {summary.report_articles}: "
-              f"precision {m.precision}, recall {m.recall}, accuracy {m.accuracy:.3f}")
+              f"precision {m.precision:.3f}, recall {m.recall:.3f}, accuracy {m.accuracy:.3f}")
     return 0
 
 
