@@ -51,7 +51,7 @@ from .job import BATCH, Job
 from .report import markdown_table
 
 __all__ = [
-    "FROM_FULL_RUN", "PATHS", "REFERENCE", "ROUNDS", "WORKLOAD_LANGS", "BenchmarkReport", "Bound", "ClusterRun", "PathResult",
+    "FROM_EVALUATION", "PATHS", "REFERENCE", "ROUNDS", "WORKLOAD_LANGS", "BenchmarkReport", "Bound", "ClusterRun", "PathResult",
     "answer_texts", "cluster_scaling", "heldout_f1", "int8_gflops", "int8_tradeoff", "interleaved_seconds", "main",
     "matmul_gflops", "naive_answer", "onnx_forward", "ort_answerer", "plot_report", "plot_tradeoff", "run", "timed", "workload",
     "workload_gflop", "write_report",
@@ -82,9 +82,11 @@ SAME_ANSWERS = {  # a DataFrame answers exactly as LightPipeline (tests/test_eng
     "Spark NLP fp32, DataFrame": "Spark NLP fp32, LightPipeline",
     "Spark NLP int8, DataFrame": "Spark NLP int8, LightPipeline",
 }
-FROM_FULL_RUN = {  # the committed full XQuAD run answered with exactly these paths: its held-out predictions are reused
+FROM_EVALUATION = {  # the committed held-out evaluations (fp32 and int8) answered with exactly these paths: their answers are reused
     "transformers fp32, batched": "transformers",
+    "ONNX Runtime int8": "transformers",  # transformers' int8 runs the int8 ONNX model in ONNX Runtime, one window per pass
     "Spark NLP fp32, LightPipeline": "spark",
+    "Spark NLP int8, LightPipeline": "spark",
 }
 
 
@@ -321,14 +323,18 @@ def heldout_f1(path: str, answer: Callable[[list[tuple[str, str]]], list[str]], 
     """F1 (SQuAD rules, percent) of ``path`` on the held-out articles, mean of the 11 languages.
 
     Its answers are kept in ``folder``, one unit per language, so an interrupted benchmark resumes where it
-    stopped. The two paths of the committed full run (:data:`FROM_FULL_RUN`) take its held-out answers when
-    it ran the same model, instead of answering again.
+    stopped. The paths of the committed held-out evaluations (:data:`FROM_EVALUATION`) take their answers when they
+    ran the same model in the same precision, instead of answering again.
     """
 
     def rows_for(_: str, examples: list[XQuADExample]) -> list[dict]:
-        full_run = committed_predictions(source.name, FROM_FULL_RUN[path], examples[0].lang, source) if path in FROM_FULL_RUN else None
-        if full_run is not None:
-            return [{"id": ex.id, "text": full_run[ex.id]} for ex in examples]
+        committed = None
+        if path in FROM_EVALUATION:
+            precision = PATHS[path][1]
+            run = source.name + ("" if precision == "fp32" else f"-{precision}")
+            committed = committed_predictions(run, FROM_EVALUATION[path], examples[0].lang, replace(source, precision=precision))
+        if committed is not None:
+            return [{"id": ex.id, "text": committed[ex.id]} for ex in examples]
         if progress:
             print(f"  held-out {examples[0].lang}: {path}", flush=True)
         texts: list[str] = []
