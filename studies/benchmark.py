@@ -373,7 +373,7 @@ def run(
         ))
 
     rates = {"fp32": matmul_gflops("fp32"), "bf16": matmul_gflops("bf16"), "int8": int8_gflops()}
-    not_measured = {path: f"this CPU has no native bf16: it multiplies bf16 at {rates['bf16']:.0f} GFLOP/s, fp32 at "
+    not_measured = {path: f"this CPU has no native bf16: it multiplies bf16 at {rates['bf16']:.1f} GFLOP/s, fp32 at "
                           f"{rates['fp32']:.0f}" for path, (_, precision) in PATHS.items()
                     if precision == "bf16" and rates["bf16"] < rates["fp32"]}  # emulated bf16 would take hours here
     paths = [path for path in PATHS if path not in not_measured]
@@ -459,8 +459,9 @@ def plot_report(report: BenchmarkReport):
     fig, ax = plt.subplots(figsize=(8.5, 0.42 * len(paths) + 1.4))
     ax.barh([r.path for r in paths], [r.examples_per_s for r in paths], color=[colours[r.precision] for r in paths])
     for precision, bound in report.bounds.items():
-        ax.axvline(bound.examples_per_s, color=colours[precision], linestyle="--", linewidth=1,
-                   label=f"{precision} hardware bound ({bound.gflops:.0f} GFLOP/s)")
+        if any(r.precision == precision for r in paths):  # a precision left out here (bf16 without native bf16) has no bar
+            ax.axvline(bound.examples_per_s, color=colours[precision], linestyle="--", linewidth=1,
+                       label=f"{precision} hardware bound ({bound.gflops:.3g} GFLOP/s)")
     ax.set_xlabel("examples / s (higher is better)")
     ax.set_title(f"{textwrap.fill(report.workload, 90)}\n{report.date}", fontsize=9)
     ax.legend(loc="lower right", fontsize=8)
@@ -511,7 +512,7 @@ def write_report(report: BenchmarkReport, out: Path) -> None:
     table = pd.DataFrame([stored.to_json(r) for r in report.results]).set_index("path")
     table.to_csv(out / "results.csv")
     shown = table.drop(columns="seconds").round(3)
-    bounds = ", ".join(f"{p} {b.gflops:.0f}" for p, b in report.bounds.items())
+    bounds = ", ".join(f"{p} {b.gflops:.3g}" for p, b in report.bounds.items())
     header = (
         f"Measured {report.date} on {report.machine}.\n"
         f"Model: {report.model}; adapter sha256 {report.adapter_sha256 or 'not recorded'}. Workload: {report.workload}. "

@@ -24,11 +24,14 @@ from qa_helpers.models.sources import resolve_model
 from qa_helpers.xquad import load_xquad
 
 from . import stored
-from .evaluation import scores
+from .evaluation import EvaluationSummary, scores
 from .job import answer_examples
 from .published import PUBLISHED_MBERT_ZERO_SHOT, published_mean
 
-__all__ = ["heldout_table", "main", "recipe_records", "recipe_table", "split_scores", "split_scorer"]
+__all__ = ["RECIPE_RUNS", "evaluated_heldout", "heldout_table", "main", "recipe_records", "recipe_table", "split_scores", "split_scorer"]
+
+
+RECIPE_RUNS = ("lr1e3-e025", "lr2e3-e025", "warm-lr1e3-e04")  # the folders of results/recipes/, in the order they ran
 
 
 def split_scores(model, config: TrainConfig, split: str = "heldout", progress: bool = True) -> dict:
@@ -63,14 +66,14 @@ def split_scorer(config: TrainConfig, progress: bool = False) -> Scorer:
     return lambda model: split_scores(model, config, scored_split(config), progress)
 
 
-def heldout_table(record: dict):
-    """A training record's held-out EM/F1 per language under both normalisations, beside published mBERT zero-shot.
+def heldout_table(heldout: dict[str, dict[str, float]]):
+    """Held-out EM/F1 per language under both normalisations (a record's or :func:`evaluated_heldout`'s), beside
+    published mBERT zero-shot.
 
     The published numbers come from another training set (English SQuAD): a point of reference.
     """
     import pandas as pd
 
-    heldout = record["heldout"]
     rows = []
     for lang, s in heldout.items():
         published = tuple(round(x, 1) for x in published_mean([k for k in heldout if k != "mean"])) if lang == "mean" else (
@@ -83,11 +86,27 @@ def heldout_table(record: dict):
     return pd.DataFrame(rows)
 
 
+def evaluated_heldout(run: str = "repro") -> dict[str, dict[str, float]]:
+    """The committed held-out evaluation's transformers scores, in a record's shape. A training record keeps the
+    scores of the decoding of its day; the evaluation is rerun whenever decoding changes, so compare runs with this."""
+    summary = stored.read(EvaluationSummary, f"evaluation/{run}/summary.json")
+    if summary.split != "heldout":
+        raise ValueError(f"evaluation/{run} ran on split {summary.split!r}, not on the held-out articles")
+    heldout: dict[str, dict[str, float]] = {}
+    for row in summary.rows:
+        if row.engine == "transformers" and row.heldout is not None:
+            heldout[row.lang] = {f"{mode}_{metric}": round(getattr(row.heldout, f"{metric}_{mode}"), 2)
+                                 for mode in MODES for metric in ("em", "f1")}
+    heldout["mean"] = {key: round(float(np.mean([s[key] for s in heldout.values()])), 2) for key in next(iter(heldout.values()))}
+    return heldout
+
+
 def recipe_records() -> dict[str, dict]:
-    """The committed recipe candidates' records (results/recipes/<run>/record.json), then the committed adapter's."""
-    folder = stored.RESULTS / "recipes"
-    records = {path.parent.name: json.loads(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*/record.json"))}
-    records["committed"] = committed_record()
+    """The committed recipe candidates' records (results/recipes/<run>/record.json, read as every committed result is,
+    so also where only the package is installed), then the committed adapter's, whose held-out scores are the
+    committed evaluation's (:func:`evaluated_heldout`): those of today's decoding."""
+    records = {name: stored.read_json(f"recipes/{name}/record.json") for name in RECIPE_RUNS}
+    records["committed"] = {**committed_record(), "heldout": evaluated_heldout()}
     return records
 
 

@@ -34,6 +34,7 @@ def test_no_committed_result_names_another_adapter():
 
 
 def test_the_recipe_table_puts_every_committed_run_on_the_split_it_was_scored_on():
+    assert set(studies.training.RECIPE_RUNS) == {path.parent.name for path in (stored.RESULTS / "recipes").glob("*/record.json")}
     records = studies.training.recipe_records()
     assert list(records)[-1] == "committed" and len(records) >= 2
     table = studies.training.recipe_table(records)
@@ -41,3 +42,17 @@ def test_the_recipe_table_puts_every_committed_run_on_the_split_it_was_scored_on
     for name, record in records.items():
         split = "dev" if record["config"].get("split") == "fit" else "heldout"
         assert table.loc[name, "scored on"] == split and table.loc[name, "F1 (squad)"] == record[split]["mean"]["squad_f1"]
+
+
+def test_the_committed_adapter_is_compared_with_the_held_out_evaluation_of_todays_decoding():
+    """A training record keeps the scores of its day's decoding; the recipe table and notebook 10 take the committed
+    evaluation's instead, the per-language held-out F1 of the transformers rows and their mean."""
+    heldout = studies.training.evaluated_heldout()
+    summary = studies.load("evaluation", "repro")
+    rows = {row.lang: row.heldout for row in summary.rows if row.engine == "transformers"}
+    assert set(heldout) == set(rows) | {"mean"} and len(rows) == 11
+    for lang, scores in rows.items():
+        assert heldout[lang]["squad_f1"] == round(scores.f1_squad, 2)
+        assert heldout[lang]["multilingual_em"] == round(scores.em_multilingual, 2)
+    assert heldout["mean"]["squad_f1"] == pytest.approx(sum(s.f1_squad for s in rows.values()) / 11, abs=0.01)
+    assert studies.training.recipe_records()["committed"]["heldout"] == heldout

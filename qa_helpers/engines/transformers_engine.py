@@ -55,8 +55,8 @@ def load(source: ModelSource):
         raise ModelLoadError(_explain_load_error(source, err)) from err
     model.eval()
     if source.precision == "int8":
-        # One int8 model for every engine: torch.ao's dynamic quantisation of the same layers lost 2.2 held-out F1
-        # where ONNX Runtime's lost 1.3, at the same speed (make bench, 2026-11-26).
+        # One int8 model for every engine, the smoothed one that Spark NLP imports too, so that int8 answers and their
+        # F1 change are the same model's whichever engine runs it.
         int8_file = ensure_int8_onnx(source.onnx, source.transformers) / "model.onnx"
         return tokenizer, OnnxRuntimeQA(onnx_runtime_session(str(int8_file)), model.config)
     return tokenizer, model
