@@ -24,8 +24,9 @@ from qa_helpers.models.sources import resolve_model
 from qa_helpers.xquad import load_xquad
 
 from . import stored
-from .evaluation import EvaluationSummary, scores
+from .evaluation import Scores, scores
 from .job import answer_examples
+from .loader import load
 from .published import PUBLISHED_MBERT_ZERO_SHOT, published_mean
 
 __all__ = ["RECIPE_RUNS", "evaluated_heldout", "heldout_table", "main", "recipe_records", "recipe_table", "split_scores", "split_scorer"]
@@ -50,15 +51,19 @@ def split_scores(model, config: TrainConfig, split: str = "heldout", progress: b
             examples = load_xquad(lang, split=split)
             rows = answer_examples(examples, "transformers", source, progress)
             texts = {ex.id: rows[ex.id].answers[0].text if rows[ex.id].answers else "" for ex in examples}
-            measured = scores(examples, texts)
-            for mode in MODES:
-                results.setdefault(lang, {})[f"{mode}_em"] = round(getattr(measured, f"em_{mode}"), 2)
-                results[lang][f"{mode}_f1"] = round(getattr(measured, f"f1_{mode}"), 2)
-    for mode in MODES:
-        for metric in ("em", "f1"):
-            key = f"{mode}_{metric}"
-            results.setdefault("mean", {})[key] = round(float(np.mean([results[lang][key] for lang in config.languages])), 2)
-    return results
+            results[lang] = _record_scores(scores(examples, texts))
+    return _with_mean(results)
+
+
+def _record_scores(measured: Scores) -> dict[str, float]:
+    """EM and F1 under each normalisation, rounded as a training record keeps them (``squad_em``, ``squad_f1``, ...)."""
+    return {f"{mode}_{metric}": round(getattr(measured, f"{metric}_{mode}"), 2) for mode in MODES for metric in ("em", "f1")}
+
+
+def _with_mean(per_language: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    """``per_language`` and its ``mean`` row: each score's mean over the languages."""
+    keys = next(iter(per_language.values()))
+    return {**per_language, "mean": {key: round(float(np.mean([s[key] for s in per_language.values()])), 2) for key in keys}}
 
 
 def split_scorer(config: TrainConfig, progress: bool = False) -> Scorer:
@@ -89,16 +94,11 @@ def heldout_table(heldout: dict[str, dict[str, float]]):
 def evaluated_heldout(run: str = "repro") -> dict[str, dict[str, float]]:
     """The committed held-out evaluation's transformers scores, in a record's shape. A training record keeps the
     scores of the decoding of its day; the evaluation is rerun whenever decoding changes, so compare runs with this."""
-    summary = stored.read(EvaluationSummary, f"evaluation/{run}/summary.json")
+    summary = load("evaluation", run)
     if summary.split != "heldout":
         raise ValueError(f"evaluation/{run} ran on split {summary.split!r}, not on the held-out articles")
-    heldout: dict[str, dict[str, float]] = {}
-    for row in summary.rows:
-        if row.engine == "transformers" and row.heldout is not None:
-            heldout[row.lang] = {f"{mode}_{metric}": round(getattr(row.heldout, f"{metric}_{mode}"), 2)
-                                 for mode in MODES for metric in ("em", "f1")}
-    heldout["mean"] = {key: round(float(np.mean([s[key] for s in heldout.values()])), 2) for key in next(iter(heldout.values()))}
-    return heldout
+    return _with_mean({row.lang: _record_scores(row.heldout) for row in summary.rows
+                       if row.engine == "transformers" and row.heldout is not None})
 
 
 def recipe_records() -> dict[str, dict]:
