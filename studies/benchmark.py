@@ -46,7 +46,7 @@ from qa_helpers.validation import InputError
 from qa_helpers.xquad import XQuADExample, load_xquad
 
 from . import stored
-from .evaluation import committed_predictions, score
+from .evaluation import committed_predictions, run_name, score
 from .job import BATCH, Job
 from .report import markdown_table
 
@@ -139,7 +139,7 @@ class BenchmarkReport:
     bounds: dict[str, Bound]
     results: list[PathResult]
     cluster: list[ClusterRun] | None = None
-    not_measured: dict[str, str] = field(default_factory=dict)  # path -> why this run left it out
+    not_measured: list[str] = field(default_factory=list)  # bf16 paths left out: this CPU's bf16 rate is below fp32's
 
     def path(self, name: str) -> PathResult:
         return next(r for r in self.results if r.path == name)
@@ -331,8 +331,8 @@ def heldout_f1(path: str, answer: Callable[[list[tuple[str, str]]], list[str]], 
         committed = None
         if path in FROM_EVALUATION:
             precision = PATHS[path][1]
-            run = source.name + ("" if precision == "fp32" else f"-{precision}")
-            committed = committed_predictions(run, FROM_EVALUATION[path], examples[0].lang, replace(source, precision=precision))
+            committed = committed_predictions(run_name(source.name, precision), FROM_EVALUATION[path], examples[0].lang,
+                                              replace(source, precision=precision))
         if committed is not None:
             return [{"id": ex.id, "text": committed[ex.id]} for ex in examples]
         if progress:
@@ -373,9 +373,8 @@ def run(
         ))
 
     rates = {"fp32": matmul_gflops("fp32"), "bf16": matmul_gflops("bf16"), "int8": int8_gflops()}
-    not_measured = {path: f"this CPU has no native bf16: it multiplies bf16 at {rates['bf16']:.1f} GFLOP/s, fp32 at "
-                          f"{rates['fp32']:.0f}" for path, (_, precision) in PATHS.items()
-                    if precision == "bf16" and rates["bf16"] < rates["fp32"]}  # emulated bf16 would take hours here
+    not_measured = [path for path, (_, precision) in PATHS.items()
+                    if precision == "bf16" and rates["bf16"] < rates["fp32"]]  # emulated bf16 would take hours here
     paths = [path for path in PATHS if path not in not_measured]
     answerers = {path: answer for path, answer in answerers.items() if path in paths}
     startup = timed(lambda: spark_engine.pipeline_for(source))  # JVM, jars and model loading
@@ -462,9 +461,9 @@ def plot_report(report: BenchmarkReport):
         if any(r.precision == precision for r in paths):  # a precision left out here (bf16 without native bf16) has no bar
             ax.axvline(bound.examples_per_s, color=colours[precision], linestyle="--", linewidth=1,
                        label=f"{precision} hardware bound ({bound.gflops:.3g} GFLOP/s)")
-    ax.set_xlabel("examples / s (higher is better)")
-    ax.set_title(f"{textwrap.fill(report.workload, 90)}\n{report.date}", fontsize=9)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.set_xlabel("questions / s (higher is better)")
+    ax.set_title(f"{textwrap.fill(report.workload, 80)}\n{report.date}", fontsize=9)
+    ax.legend(loc="lower right", fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -481,6 +480,8 @@ def plot_tradeoff(report: BenchmarkReport):
     fig, ax = plt.subplots(figsize=(10, 4.8))
     for precision, colour in colours.items():
         chosen = [(r.examples_per_s, f1) for r, f1 in scored if r.precision == precision]
+        if not chosen:  # a precision this run left out gets no entry in the legend
+            continue
         ax.scatter([x for x, _ in chosen], [y for _, y in chosen], color=colour, label=precision, s=40)
     placed: list[tuple[float, float]] = []
     for number, (r, f1) in enumerate(scored, 1):
@@ -490,7 +491,7 @@ def plot_tradeoff(report: BenchmarkReport):
         placed.append((r.examples_per_s, f1))
     key = "\n".join(f"{number}  {r.path}" for number, (r, _) in enumerate(scored, 1))
     ax.text(1.02, 1.0, key, transform=ax.transAxes, va="top", fontsize=9, family="monospace")
-    ax.set_xlabel("examples / s (higher is better)")
+    ax.set_xlabel("questions / s (higher is better)")
     ax.set_ylabel("held-out F1, SQuAD rules (higher is better)")
     ax.set_xlim(0, max(r.examples_per_s for r, _ in scored) * 1.15)
     ax.set_title(textwrap.fill(f"speed: {report.workload}", 110) + "\n" + textwrap.fill(f"F1: {report.heldout}", 110),
@@ -519,7 +520,9 @@ def write_report(report: BenchmarkReport, out: Path) -> None:
         f"Quality: {report.heldout or 'not measured'}.\n"
         f"Spark start-up (JVM, jars, model), not counted above: {report.spark_startup_seconds:.1f} s (fp32), "
         f"{report.spark_int8_startup_seconds:.1f} s (int8). Matrix-multiply rates measured here (GFLOP/s): {bounds}.\n"
-        + "".join(f"Not measured: {path}; {why}.\n" for path, why in report.not_measured.items()) + "\n"
+        + "".join(f"Not measured: {path}; this CPU has no native bf16: it multiplies bf16 at "
+                  f"{report.bounds['bf16'].gflops:.3g} GFLOP/s, fp32 at {report.bounds['fp32'].gflops:.3g}.\n"
+                  for path in report.not_measured) + "\n"
     )
     tradeoff = markdown_table(pd.DataFrame(int8_tradeoff(report)).round(2))
     cluster = ""

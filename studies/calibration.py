@@ -159,11 +159,11 @@ def plot_reliability(summary: CalibrationSummary):
                color="#1f77b4", alpha=0.75, edgecolor="white", label="share right")
         ax.plot([b.mean_score for b in table], [b.accuracy for b in table], "o", color="#d62728", markersize=4,
                 label="at the bin's mean score")
-        for b in table:
-            ax.annotate(str(b.count), (b.lo + 0.5 / BINS, min(b.accuracy, 0.9) + 0.02), ha="center", fontsize=7)
+        for b in table:  # how many answers each bin holds, at the foot of its bar, clear of the bar's top and its dot
+            ax.annotate(str(b.count), (b.lo + 0.5 / BINS, 0.01), ha="center", va="bottom", fontsize=9)
         ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="score of the best answer", ylabel="share of answers right (exact match)",
                title=f"{ENGINE_LABELS[engine]}: ECE {result.ece:.3f} ({result.answers} answers)")
-        ax.legend(loc="upper left", fontsize=8)
+        ax.legend(loc="upper left", fontsize=9)
     fig.tight_layout()
     return fig
 

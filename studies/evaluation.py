@@ -26,7 +26,7 @@ from .report import ENGINE_LABELS, markdown_table
 
 __all__ = [
     "ANSWER_KINDS", "EvaluationSummary", "LanguageResult", "Scores", "answer_kinds", "evaluate", "main", "precision_table",
-    "predictions", "score", "score_table", "scores", "time_table",
+    "predictions", "run_name", "score", "score_table", "scores", "time_table",
 ]
 
 ANSWER_KINDS = ("exact", "partial", "no overlap", "empty")
@@ -195,6 +195,12 @@ def write_summary(summary: EvaluationSummary, out: Path) -> None:
         markdown_table(table),
     ]
     (out / "summary.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def run_name(model: str, precision: str = "fp32") -> str:
+    """The folder of a committed evaluation under ``results/evaluation/``: the model's name, then the precision
+    unless fp32 (``repro``, ``repro-int8``), as ``make results`` writes them."""
+    return model if precision == "fp32" else f"{model}-{precision}"
 
 
 def committed_predictions(run: str, engine: str, lang: str, source: ModelSource) -> dict[str, str] | None:

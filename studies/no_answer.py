@@ -231,7 +231,7 @@ def plot_separation(summary: NoAnswerSummary, rows):
         ax.axvline(result.threshold, color="black", linestyle="--", label=f"threshold {result.threshold:.2f}")
         ax.set(xlabel={"null_margin": "null score - best span (log probability)", "score": "score of the best answer"}[value],
                ylabel="pairs", title=f"{ENGINE_LABELS[engine]}, rule '{rule}'")
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=9)
     fig.tight_layout()
     return fig
 

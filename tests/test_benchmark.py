@@ -72,6 +72,8 @@ def test_the_tradeoff_picture_has_one_point_per_path_scored_and_needs_a_score():
     assert points == sorted((r.examples_per_s, r.heldout_f1) for r in scored) and len(points) >= 2
     labels = [t.get_text() for t in fig.axes[0].texts]
     assert labels[:-1] == [str(k) for k in range(1, len(scored) + 1)]  # a number per point, then the key
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend == [p for p in benchmark.PRECISION_COLOURS if any(r.precision == p for r in scored)]  # no empty entry
     assert labels[-1].splitlines() == [f"{k}  {r.path}" for k, r in enumerate(scored, 1)]
     plt.close(fig)
     unscored = replace(report, results=[replace(r, heldout_f1=None) for r in report.results])

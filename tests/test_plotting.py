@@ -72,8 +72,13 @@ def test_attribution_plot_has_one_bar_per_token_and_refuses_a_wrong_length(tiny)
     tl = qa.logits(ex.question, ex.context, model=tiny)
     shares = np.linspace(-1, 1, len(tl.tokens))
     fig = plotting.plot_token_attributions(tl, shares)
-    heights = [p.get_height() for p in fig.axes[0].patches if p.get_width() == pytest.approx(0.6)]
-    assert heights == pytest.approx(list(shares))
+    bars = [p for p in fig.axes[0].patches if p.get_width() == pytest.approx(0.6)]
+    assert [p.get_height() for p in bars] == pytest.approx(list(shares))
+    legend = fig.axes[0].get_legend()
+    assert [t.get_text() for t in legend.get_texts()][:2] == ["raises the logit", "lowers it"]  # the colours are named
+    up, down = (matplotlib.colors.to_hex(h.get_facecolor()) for h in legend.legend_handles[:2])
+    assert {matplotlib.colors.to_hex(p.get_facecolor()) for p, s in zip(bars, shares) if s > 0} == {up}
+    assert {matplotlib.colors.to_hex(p.get_facecolor()) for p, s in zip(bars, shares) if s < 0} == {down}
     plt.close(fig)
     with pytest.raises(ValueError, match="attributions for"):
         plotting.plot_token_attributions(tl, shares[:-1])

@@ -5,7 +5,7 @@ import pytest
 
 import studies
 from qa_helpers.models import repro
-from studies import stored
+from studies import evaluation, stored
 from studies.loader import STUDIES
 
 COMMITTED = repro.adapter_sha256()
@@ -13,7 +13,7 @@ COMMITTED = repro.adapter_sha256()
 
 @pytest.mark.parametrize("study", list(STUDIES))
 def test_every_committed_summary_reads_back_as_its_type(study):
-    runs = {"evaluation": ["repro", "repro-int8"]}.get(study, ["repro"])
+    runs = {"evaluation": ["repro", evaluation.run_name("repro", "int8")]}.get(study, ["repro"])
     for run in runs:
         summary = studies.load(study, run)
         assert isinstance(summary, STUDIES[study][0]) and summary.model.startswith("repro: ")

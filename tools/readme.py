@@ -67,7 +67,7 @@ def _time_and_memory(summary: evaluation.EvaluationSummary) -> str:
 
 def evaluation_int8() -> str:
     """The int8 run's minutes per language and engine, and what int8 changed against the fp32 run."""
-    summary = studies.load("evaluation", "repro-int8")
+    summary = studies.load("evaluation", evaluation.run_name("repro", "int8"))
     done, _ = _languages_done(summary)
     change = markdown_table(evaluation.precision_table(studies.load("evaluation", "repro"), summary))
     return f"Languages in the committed int8 run: **{done}**.\n\n{_time_and_memory(summary)}\n\nAgainst the fp32 run:\n\n{change}"

@@ -31,6 +31,7 @@ FONT_PACKAGES = {
     "cvttf_NotoSansCJK_Regular": "Noto Sans CJK TC",  # all CJK ideographs, simplified ones too
 }
 REGION_COLOURS = {"question": "#fde9c9", "context": "#dcefdc", "special": "#e6e6e6", "answer": "#8fce8f"}
+UP, DOWN = "#2b6cb0", "#c05621"  # an attribution that raises the logit, one that lowers it
 LOWEST_SHOWN_SCORE = 1e-6  # the span matrix's log colour scale starts here; lower scores share its darkest colour
 LEFT_TO_RIGHT_MARK = "\u200e"
 DOTTED_CIRCLE = "\u25cc"  # the usual stand-in for the letter a combining mark would sit on
@@ -108,6 +109,7 @@ def _token_axes(tl: TokenLogits, ax, max_answer_len: int):
     ax.axhline(0, color="black", linewidth=0.6)
     ax.set_xticks(np.arange(len(tl.tokens)), [token_label(t) for t in tl.tokens], rotation=90, fontsize=9)
     ax.set_xlim(-0.5, len(tl.tokens) - 0.5)
+    ax.set_xlabel("input token, in order", fontsize=9)
     return ax
 
 
@@ -133,12 +135,17 @@ def plot_token_logits(tl: TokenLogits, title: str = "", ax=None, legend: bool = 
 
 def plot_token_attributions(tl: TokenLogits, attributions: np.ndarray, title: str = "", ax=None):
     """Each token's share of one logit (integrated gradients, notebook 4), over the regions of :func:`plot_token_logits`."""
+    from matplotlib.patches import Patch
+
     if len(attributions) != len(tl.tokens):
         raise ValueError(f"{len(attributions)} attributions for {len(tl.tokens)} tokens")
     ax = _token_axes(tl, ax, max_answer_len=30)
     shares = np.asarray(attributions)
-    ax.bar(np.arange(len(tl.tokens)), shares, width=0.6, color=np.where(shares >= 0, "#2b6cb0", "#c05621"), zorder=2)
+    ax.bar(np.arange(len(tl.tokens)), shares, width=0.6, color=np.where(shares >= 0, UP, DOWN), zorder=2)
     ax.set_ylabel("share of the logit")
+    ax.legend(handles=[Patch(color=UP, label="raises the logit"), Patch(color=DOWN, label="lowers it")]
+              + [Patch(color=c, label=name) for name, c in REGION_COLOURS.items()],
+              ncol=6, fontsize=9, loc="upper left", bbox_to_anchor=(0, 1.24), frameon=False)
     if title:
         ax.set_title(title, loc="right", fontsize=10)
     return ax.figure
