@@ -93,7 +93,8 @@ def heldout_table(heldout: dict[str, dict[str, float]]):
 
 def evaluated_heldout(run: str = "repro") -> dict[str, dict[str, float]]:
     """The committed held-out evaluation's transformers scores, in a record's shape. A training record keeps the
-    scores of the decoding of its day; the evaluation is rerun whenever decoding changes, so compare runs with this."""
+    scores its run measured with the decoder it ran; the evaluation decodes with :mod:`qa_helpers.decoding`, as every
+    result does, so runs are compared on this."""
     summary = load("evaluation", run)
     if summary.split != "heldout":
         raise ValueError(f"evaluation/{run} ran on split {summary.split!r}, not on the held-out articles")
@@ -104,7 +105,7 @@ def evaluated_heldout(run: str = "repro") -> dict[str, dict[str, float]]:
 def recipe_records() -> dict[str, dict]:
     """The committed recipe candidates' records (results/recipes/<run>/record.json, read as every committed result is,
     so also where only the package is installed), then the committed adapter's, whose held-out scores are the
-    committed evaluation's (:func:`evaluated_heldout`): those of today's decoding."""
+    committed evaluation's (:func:`evaluated_heldout`)."""
     records = {name: stored.read_json(f"recipes/{name}/record.json") for name in RECIPE_RUNS}
     records["committed"] = {**committed_record(), "heldout": evaluated_heldout()}
     return records

@@ -113,21 +113,23 @@ def _token_axes(tl: TokenLogits, ax, max_answer_len: int):
     return ax
 
 
-def plot_token_logits(tl: TokenLogits, title: str = "", ax=None, legend: bool = True, max_answer_len: int = 30):
-    """Start and end logit of every token, with the question, context, special tokens and the decoded answer shaded."""
+def _legend_above(ax, handles: list) -> None:
+    """One legend row above a per-token plot: the plot's own entries, then the shaded regions."""
     from matplotlib.patches import Patch
 
+    regions = [Patch(color=c, label=name) for name, c in REGION_COLOURS.items()]
+    ax.legend(handles=handles + regions, ncol=6, fontsize=9, loc="upper left", bbox_to_anchor=(0, 1.24), frameon=False)
+
+
+def plot_token_logits(tl: TokenLogits, title: str = "", ax=None, legend: bool = True, max_answer_len: int = 30):
+    """Start and end logit of every token, with the question, context, special tokens and the decoded answer shaded."""
     ax = _token_axes(tl, ax, max_answer_len)
     x = np.arange(len(tl.tokens))
     ax.bar(x - 0.2, tl.start_logits, width=0.4, label="start logit", color="#1f77b4", zorder=2)
     ax.bar(x + 0.2, tl.end_logits, width=0.4, label="end logit", color="#d62728", zorder=2)
     ax.set_ylabel("logit")
-    regions = [Patch(color=c, label=name) for name, c in REGION_COLOURS.items()]
-    handles, _ = ax.get_legend_handles_labels()
     if legend:
-        ax.legend(
-            handles=handles + regions, ncol=6, fontsize=9, loc="upper left", bbox_to_anchor=(0, 1.24), frameon=False
-        )
+        _legend_above(ax, ax.get_legend_handles_labels()[0])
     if title:
         ax.set_title(title, loc="right", fontsize=10)
     return ax.figure
@@ -143,9 +145,7 @@ def plot_token_attributions(tl: TokenLogits, attributions: np.ndarray, title: st
     shares = np.asarray(attributions)
     ax.bar(np.arange(len(tl.tokens)), shares, width=0.6, color=np.where(shares >= 0, UP, DOWN), zorder=2)
     ax.set_ylabel("share of the logit")
-    ax.legend(handles=[Patch(color=UP, label="raises the logit"), Patch(color=DOWN, label="lowers it")]
-              + [Patch(color=c, label=name) for name, c in REGION_COLOURS.items()],
-              ncol=6, fontsize=9, loc="upper left", bbox_to_anchor=(0, 1.24), frameon=False)
+    _legend_above(ax, [Patch(color=UP, label="raises the logit"), Patch(color=DOWN, label="lowers it")])
     if title:
         ax.set_title(title, loc="right", fontsize=10)
     return ax.figure
